@@ -1,0 +1,1 @@
+"""Benchmarks over a data folder (default ../shared/data): accuracy, validity, latency, throughput."""

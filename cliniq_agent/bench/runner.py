@@ -1,0 +1,157 @@
+"""Run the benchmark suites and print one table per data set (medians and ratios from one run)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+
+from cliniq_agent.bench.datasets import TextCase, cda_files, seed_test_sets, seed_val
+from cliniq_agent.errors import CliniqError
+from cliniq_agent.scoring import CaseScore, Counts, percentile, score_case
+
+
+class SuiteResult(BaseModel):
+    """One row of a benchmark table."""
+
+    dataset: str
+    variant: str
+    cases: int
+    codes: Counts = Field(default_factory=Counts)
+    full: Counts | None = None
+    valid_json: int = 0
+    invalid_codes_removed: int = 0
+    latencies_ms: list[float] = Field(default_factory=list)
+    wall_s: float = 0.0
+    misses: list[CaseScore] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 0.5)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies_ms, 0.95)
+
+
+def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, use_llm: bool, with_full: bool,
+                   systems: tuple[str, ...] | None = None, extract_kwargs: dict | None = None) -> SuiteResult:
+    from cliniq_agent.api import extract
+
+    result = SuiteResult(dataset=dataset, variant=variant, cases=len(cases), full=Counts() if with_full else None)
+    start = time.perf_counter()
+    for case in cases:
+        clock = time.perf_counter()
+        try:
+            extraction = extract(case.text, use_llm=use_llm, persist_trace=False, source_name=case.case_id,
+                                 **(extract_kwargs or {}))
+            prediction = extraction.to_compact(evidence=False)
+            result.valid_json += 1
+            result.extra["route"] = extraction.route
+        except CliniqError as err:
+            prediction = None
+            result.errors.append(f"{case.case_id}: {err}")
+        result.latencies_ms.append((time.perf_counter() - clock) * 1000)
+        case_score, dropped = score_case(case.gold, prediction, result.codes, result.full, systems=systems,
+                                         case_id=case.case_id)
+        result.invalid_codes_removed += dropped
+        if case_score.missed or case_score.extra:
+            result.misses.append(case_score)
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def run_cda_suite(files: list[Path], *, use_llm: bool) -> SuiteResult:
+    """Throughput and FHIR validity over CDA files (no gold codes)."""
+    from cliniq_agent.api import extract
+    from cliniq_agent.fhir import validate_bundle
+
+    result = SuiteResult(dataset="external CDA", variant="cda", cases=len(files))
+    fhir_ok = non_empty = 0
+    start = time.perf_counter()
+    for path in files:
+        clock = time.perf_counter()
+        try:
+            extraction = extract(path, use_llm=use_llm, persist_trace=False)
+            result.latencies_ms.append((time.perf_counter() - clock) * 1000)
+            result.valid_json += 1
+            bundle = extraction.to_fhir()
+            validate_bundle(bundle)
+            fhir_ok += 1
+            non_empty += bool(bundle.get("entry"))
+        except Exception as err:  # noqa: BLE001 - a benchmark reports every failure and carries on
+            result.errors.append(f"{path.name}: {type(err).__name__}: {err}")
+    result.wall_s = time.perf_counter() - start
+    result.extra = {"fhir_valid": f"{fhir_ok}/{len(files)}", "non_empty": f"{non_empty}/{len(files)}"}
+    return result
+
+
+def print_results(results: list[SuiteResult], console: Console, *, show_misses: int = 10) -> None:
+    table = Table(title="cliniq-agent benchmark")
+    for column in ("data set", "variant", "n", "codes P", "codes R", "codes F1", "full F1", "valid JSON",
+                   "invalid codes removed", "p50 ms", "p95 ms", "docs/s", "notes"):
+        table.add_column(column)
+    for r in results:
+        docs_per_s = r.cases / r.wall_s if r.wall_s else 0.0
+        scored = r.codes.tp + r.codes.fp + r.codes.fn > 0
+        table.add_row(
+            r.dataset, r.variant, str(r.cases),
+            f"{r.codes.precision:.3f}" if scored else "-", f"{r.codes.recall:.3f}" if scored else "-",
+            f"{r.codes.f1:.3f}" if scored else "-", f"{r.full.f1:.3f}" if r.full else "-",
+            f"{r.valid_json}/{r.cases}", str(r.invalid_codes_removed), f"{r.p50:.1f}", f"{r.p95:.1f}",
+            f"{docs_per_s:.1f}", ", ".join(f"{k}={v}" for k, v in r.extra.items()),
+        )
+    console.print(table)
+    for r in results:
+        for line in r.errors[:show_misses]:
+            console.print(f"[red]{r.dataset} error[/red] {line}")
+        for miss in r.misses[:show_misses]:
+            console.print(f"[yellow]{r.dataset}/{r.variant} {miss.case_id}[/yellow] missed={miss.missed} extra={miss.extra}")
+
+
+SUITES: dict[str, Callable[..., list[SuiteResult]]] = {}
+
+
+def suite(name: str):
+    def register(fn: Callable[..., list[SuiteResult]]):
+        SUITES[name] = fn
+        return fn
+    return register
+
+
+@suite("val")
+def _val(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    cases = seed_val(data, limit)
+    return [run_text_suite("seed val-compact", v, cases, use_llm=v != "deterministic", with_full=True)
+            for v in variants]
+
+
+@suite("tests")
+def _tests(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    results = []
+    for name, cases in seed_test_sets(data).items():
+        for v in variants:
+            # the test sets' gold has SNOMED conditions only: score conditions on SNOMED
+            results.append(run_text_suite(name, v, cases[:limit] if limit else cases, use_llm=v != "deterministic",
+                                          with_full=False, systems=("snomed", "loinc", "rxnorm")))
+    return results
+
+
+@suite("cda")
+def _cda(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    files = cda_files(data)
+    return [run_cda_suite(files[:limit] if limit else files, use_llm=False)]
+
+
+def run_benchmarks(data: Path, suites: list[str], *, limit: int | None, variants: list[str], console: Console) -> list[SuiteResult]:
+    results: list[SuiteResult] = []
+    for name in suites:
+        results.extend(SUITES[name](data, limit=limit, variants=variants))
+    print_results(results, console)
+    return results

@@ -1,0 +1,1 @@
+"""Local language-model runtime (llama-cpp-python): bundled model files, loading, generation."""

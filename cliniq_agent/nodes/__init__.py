@@ -1,0 +1,1 @@
+"""Graph nodes: plain functions ``(RunState) -> dict`` with one job each; wiring lives in graph.py."""

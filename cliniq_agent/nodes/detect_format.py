@@ -1,0 +1,38 @@
+"""detect_format: CDA XML, known-format clinician text, or narrative — and refuse anything else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cliniq_agent.errors import InputError
+from cliniq_agent.known_format import known_format_likelihood
+from cliniq_agent.state import DocFormat, RunState, SourceDocument
+from cliniq_agent.xmlsafe import is_clinical_document, parse_xml
+
+KNOWN_FORMAT_THRESHOLD = 0.6  # share of non-blank lines that carry a known label
+
+
+def detect_format(state: RunState) -> dict[str, Any]:
+    source = state["source"]
+    if source.looks_like_xml:
+        root = parse_xml(source.raw, name=source.name, recover=state["options"].recover_xml)
+        if not is_clinical_document(root):
+            raise InputError(f"{source.name}: XML root <{root.tag}> is not an HL7 CDA ClinicalDocument")
+        return {"format": "cda", "xml_root": root}
+    _refuse_json(source)
+    return {"format": text_format(source.text)}
+
+
+def text_format(text: str) -> DocFormat:
+    return "known_format" if known_format_likelihood(text) >= KNOWN_FORMAT_THRESHOLD else "narrative"
+
+
+def _refuse_json(source: SourceDocument) -> None:
+    head = source.text.lstrip()[:1]
+    if head in "{[":
+        try:
+            json.loads(source.text)
+        except ValueError:
+            return
+        raise InputError(f"{source.name}: JSON input (e.g. a FHIR bundle) is not an eICR; pass the CDA XML or the report text")

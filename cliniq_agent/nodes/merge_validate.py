@@ -1,0 +1,132 @@
+"""merge_validate: fold every draft into one record, validate every code, and split what is not
+asserted (negated, ruled out, family history …) into the excluded list that the trace keeps.
+
+A code that fails its check (LOINC mod-10, SNOMED Verhoeff, ICD-10-CM existence, numeric ids)
+is moved to the item's ``issues`` and taken out of the code field, so it never reaches FHIR.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cliniq_agent.schema import (
+    CodeIssue,
+    CompactRecord,
+    Condition,
+    Encounter,
+    Immunization,
+    Lab,
+    Med,
+    Patient,
+    Social,
+    Vital,
+)
+from cliniq_agent.state import Draft, ExcludedItem, RunState
+from cliniq_agent.textnorm import fold
+from cliniq_agent.validate import check_code
+
+# Which producer wins when two drafts disagree on a single-valued field.
+PRODUCER_RANK = {"cda": 0, "known_format": 1, "fast_path": 2, "narrative": 3, "cda_narrative": 4}
+_CODE_FIELDS = {"conditions": ("snomed", "icd10"), "labs": ("loinc",), "meds": ("rxnorm",),
+                "vitals": ("loinc",), "immunizations": ("cvx",)}
+
+
+def merge_validate(state: RunState) -> dict[str, Any]:
+    drafts = sorted(state.get("drafts", []), key=lambda d: PRODUCER_RANK.get(d.producer, 9))
+    record, excluded = merge_drafts(drafts)
+    return {"record": record, "excluded": excluded}
+
+
+def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]]:
+    record = CompactRecord()
+    excluded: list[ExcludedItem] = []
+    for draft in drafts:
+        _merge_singletons(record, draft.record)
+        record.social.travel.extend(draft.record.social.travel)
+        for list_name in CompactRecord.ITEM_LISTS:
+            for item in getattr(draft.record, list_name):
+                item = item.model_copy(deep=True)
+                _validate_codes(list_name, item)
+                if not item.assertion.asserted:
+                    excluded.append(_excluded(list_name, item, f"{item.assertion.value} ({draft.producer})"))
+                    continue
+                if not _has_content(list_name, item):
+                    excluded.append(_excluded(list_name, item, "no valid code and no name"))
+                    continue
+                _add_or_merge(getattr(record, list_name), list_name, item)
+    return record, excluded
+
+
+def _merge_singletons(target: CompactRecord, source: CompactRecord) -> None:
+    for attr, model in (("patient", Patient), ("encounter", Encounter), ("social", Social)):
+        merged, incoming = getattr(target, attr), getattr(source, attr)
+        for field in model.model_fields:
+            if field in ("evidence", "travel"):
+                continue
+            if getattr(merged, field) is None and getattr(incoming, field) is not None:
+                setattr(merged, field, getattr(incoming, field))
+        merged.evidence.extend(incoming.evidence)
+
+
+def _validate_codes(list_name: str, item: Any) -> None:
+    for field in _CODE_FIELDS[list_name]:
+        code = getattr(item, field, None)
+        if not code:
+            continue
+        problem = check_code(field, code)
+        if problem:
+            item.issues = [*item.issues, CodeIssue(field=field, code=code, problem=problem)]
+            setattr(item, field, None)
+
+
+def _has_content(list_name: str, item: Any) -> bool:
+    if list_name == "vitals":
+        return item.value is not None
+    return bool(item.name) or any(getattr(item, f, None) for f in _CODE_FIELDS[list_name])
+
+
+def _identity(list_name: str, item: Any) -> tuple:
+    """Two items with the same identity are one finding seen twice (merged, evidence unioned)."""
+    if isinstance(item, Condition):
+        return ("c", item.snomed or item.icd10 or fold(item.name or ""))
+    if isinstance(item, Lab):
+        return ("l", item.loinc or fold(item.name or ""), fold(item.result or item.value or ""), item.date or "")
+    if isinstance(item, Med):
+        return ("m", item.rxnorm or fold(item.name or ""))
+    if isinstance(item, Vital):
+        return ("v", item.name, item.value, item.date or "")
+    if isinstance(item, Immunization):
+        return ("i", item.cvx or fold(item.name or ""), item.date or "")
+    raise TypeError(list_name)
+
+
+def _add_or_merge(items: list[Any], list_name: str, item: Any) -> None:
+    key = _identity(list_name, item)
+    for existing in items:
+        if _identity(list_name, existing) == key or _same_condition(existing, item):
+            for field in type(item).model_fields:
+                if field in ("evidence", "issues", "assertion"):
+                    continue
+                if getattr(existing, field) is None and getattr(item, field) is not None:
+                    setattr(existing, field, getattr(item, field))
+            existing.evidence = [*existing.evidence, *item.evidence]
+            existing.issues = [*existing.issues, *item.issues]
+            return
+    items.append(item)
+
+
+def _same_condition(a: Any, b: Any) -> bool:
+    """A SNOMED-only and an ICD-only mention of one CDA entry (same XPath) are one condition."""
+    if not (isinstance(a, Condition) and isinstance(b, Condition)):
+        return False
+    if a.snomed and b.snomed and a.snomed != b.snomed or a.icd10 and b.icd10 and a.icd10 != b.icd10:
+        return False
+    shared_code = (a.snomed and a.snomed == b.snomed) or (a.icd10 and a.icd10 == b.icd10)
+    entries_a = {e.locator for e in a.evidence if e.locator and e.locator.startswith("/")}
+    same_place = entries_a & {e.locator for e in b.evidence if e.locator and e.locator.startswith("/")}
+    return bool(shared_code or same_place and (a.snomed or a.icd10) and (b.snomed or b.icd10))
+
+
+def _excluded(list_name: str, item: Any, reason: str) -> ExcludedItem:
+    return ExcludedItem(kind=list_name, name=getattr(item, "name", None), reason=reason,
+                        item=item.model_dump(mode="json"))

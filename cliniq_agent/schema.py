@@ -1,0 +1,231 @@
+"""The compact extraction schema: the contract every stage reads and writes.
+
+Field names are fixed (downstream code and the benchmark read them). Every list holds only
+*asserted* items in the final record; drafts produced by the extraction nodes also carry
+negated / historical / family-history mentions, marked by ``assertion``, so that
+merge_validate can move them to the trace instead of silently dropping them.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VitalName = Literal["temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi"]
+VITAL_NAMES: tuple[str, ...] = ("temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi")
+
+
+class Tier(str, Enum):
+    """Which extraction tier produced an item (most to least trustworthy)."""
+
+    CDA_ENTRY = "cda_entry"          # coded CDA entry, templateId-scoped
+    CDA_NARRATIVE = "cda_narrative"  # CDA section text run through the text tiers
+    LINE = "line"                    # deterministic known-format line parser
+    REGEX = "regex"                  # inline code marker / labelled line in free text
+    LOOKUP = "lookup"                # exact / alias match in the knowledge base
+    RAG = "rag"                      # code-index retrieval
+    AGENT = "agent"                  # LLM agent choice among tool results
+    FAST_PATH = "fast_path"          # single-shot LoRA model output, grounded in text
+    INFERRED = "inferred"            # derived (e.g. reportability from trigger codes)
+
+
+class Assertion(str, Enum):
+    """ConText-style assertion status of a mention."""
+
+    PRESENT = "present"
+    NEGATED = "negated"
+    RULED_OUT = "ruled_out"
+    HISTORICAL = "historical"
+    HYPOTHETICAL = "hypothetical"
+    POSSIBLE = "possible"          # differential / "consider" – not asserted
+    FAMILY = "family"              # family history / other experiencer
+    VACCINATION = "vaccination"    # vaccine *against* a disease, not the disease
+    PLANNED = "planned"            # ordered / intended (moodCode INT etc.)
+
+    @property
+    def asserted(self) -> bool:
+        return self is Assertion.PRESENT
+
+
+class Evidence(BaseModel):
+    """Where an item came from: tier, locator (XPath or line), character span and text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tier: Tier
+    locator: str | None = None          # XPath into the CDA, or "line 12"
+    span: tuple[int, int] | None = None  # character offsets into the source text
+    text: str | None = None              # the source text the item rests on
+    rule: str | None = None              # rule / template / prompt id that fired
+    score: float | None = None           # retrieval or model confidence, when there is one
+
+
+class CodeIssue(BaseModel):
+    """A code that failed validation: kept visible here, kept out of FHIR codings."""
+
+    field: str
+    code: str
+    problem: str
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    assertion: Assertion = Assertion.PRESENT
+    evidence: list[Evidence] = Field(default_factory=list)
+    issues: list[CodeIssue] = Field(default_factory=list)
+
+
+class Patient(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    gender: str | None = None
+    dob: str | None = None  # YYYY-MM-DD
+    race: str | None = None
+    ethnicity: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Encounter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: str | None = None
+    end: str | None = None
+    type: str | None = None
+    facility: str | None = None
+    facility_id: str | None = None
+    reason: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Condition(_Item):
+    name: str | None = None
+    snomed: str | None = None
+    icd10: str | None = None
+    onset: str | None = None
+    status: str | None = None  # active | resolved | suspected | confirmed …
+
+
+class Lab(_Item):
+    name: str | None = None
+    loinc: str | None = None
+    result: str | None = None          # display of the result as written (coded or text)
+    result_code: str | None = None     # SNOMED code of a coded result, when given
+    value: str | None = None           # numeric value, as a string
+    unit: str | None = None            # UCUM when known
+    interpretation: str | None = None  # positive | negative | abnormal | normal | H | L …
+    specimen: str | None = None
+    date: str | None = None
+    status: str | None = None          # final | preliminary | pending …
+
+
+class Med(_Item):
+    name: str | None = None
+    rxnorm: str | None = None
+    dose: str | None = None
+    route: str | None = None
+    status: str | None = None  # active | completed | administered | discontinued
+
+
+class Vital(_Item):
+    name: VitalName
+    value: str | None = None
+    unit: str | None = None
+    loinc: str | None = None
+    date: str | None = None
+
+
+class Immunization(_Item):
+    name: str | None = None
+    cvx: str | None = None
+    date: str | None = None
+    status: str | None = None
+
+
+class Travel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    place: str | None = None
+    start: str | None = None
+    end: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Social(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pregnant: bool | None = None
+    pregnancy_due: str | None = None
+    travel: list[Travel] = Field(default_factory=list)
+    occupation: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Trigger(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
+    code: str
+    display: str | None = None
+    source: str | None = None  # which item / template carried it
+
+
+class Reportable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    snomed: str
+    triggers: list[Trigger] = Field(default_factory=list)
+    confidence: float = 0.0
+
+
+class CompactRecord(BaseModel):
+    """The compact output. Also used as the draft each extraction node produces."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patient: Patient = Field(default_factory=Patient)
+    encounter: Encounter = Field(default_factory=Encounter)
+    conditions: list[Condition] = Field(default_factory=list)
+    labs: list[Lab] = Field(default_factory=list)
+    meds: list[Med] = Field(default_factory=list)
+    vitals: list[Vital] = Field(default_factory=list)
+    immunizations: list[Immunization] = Field(default_factory=list)
+    social: Social = Field(default_factory=Social)
+    reportable: list[Reportable] = Field(default_factory=list)
+
+    ITEM_LISTS: ClassVar[tuple[str, ...]] = ("conditions", "labs", "meds", "vitals", "immunizations")
+
+    def to_compact(self, *, evidence: bool = True) -> dict[str, Any]:
+        """JSON-ready dict; every key present, ``assertion`` left out (lists are asserted-only)."""
+        data = self.model_dump(mode="json")
+        for key in self.ITEM_LISTS:
+            for item in data[key]:
+                item.pop("assertion", None)
+        if not evidence:
+            _strip_key(data, "evidence")
+        return data
+
+    def to_json(self, *, evidence: bool = True, indent: int | None = None) -> str:
+        return json.dumps(self.to_compact(evidence=evidence), ensure_ascii=False, indent=indent)
+
+
+def _strip_key(node: Any, key: str) -> None:
+    if isinstance(node, dict):
+        node.pop(key, None)
+        for value in node.values():
+            _strip_key(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_key(value, key)
+
+
+def compact_json_schema() -> dict[str, Any]:
+    """JSON Schema of the compact record (exported for constrained decoding and consumers)."""
+    return CompactRecord.model_json_schema(mode="serialization")

@@ -1,0 +1,68 @@
+"""Wrap graph nodes so each execution leaves a StepRecord (timing + what it produced)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import JsonValue
+
+from cliniq_agent.schema import CompactRecord
+from cliniq_agent.state import Draft, RunState, StepRecord
+
+NodeFn = Callable[[RunState], dict[str, Any]]
+
+
+def traced(name: str, node: NodeFn) -> NodeFn:
+    """Return ``node`` wrapped to append a StepRecord to ``state['steps']``."""
+
+    def run(state: RunState) -> dict[str, Any]:
+        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        clock = time.perf_counter()
+        update = node(state)
+        elapsed = (time.perf_counter() - clock) * 1000
+        summary, outputs = summarize(update)
+        step = StepRecord(node=name, started_at=started, duration_ms=round(elapsed, 3), summary=summary, outputs=outputs)
+        return {**update, "steps": [step]}
+
+    run.__name__ = name
+    run.__doc__ = node.__doc__
+    return run
+
+
+def _counts(record: CompactRecord) -> dict[str, int]:
+    return {name: len(getattr(record, name)) for name in (*CompactRecord.ITEM_LISTS, "reportable") if getattr(record, name)}
+
+
+def summarize(update: dict[str, Any]) -> tuple[str, dict[str, JsonValue]]:
+    """One human line plus machine-readable outputs for whatever a node returned."""
+    parts: list[str] = []
+    outputs: dict[str, JsonValue] = {}
+    for key in ("format", "route"):
+        if key in update:
+            parts.append(f"{key}={update[key]}")
+            outputs[key] = update[key]
+    for draft in update.get("drafts", []):
+        if isinstance(draft, Draft):
+            counts = _counts(draft.record)
+            non_asserted = sum(
+                1 for name in CompactRecord.ITEM_LISTS for item in getattr(draft.record, name) if not item.assertion.asserted
+            )
+            parts.append(f"{draft.producer}: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
+                         + (f" ({non_asserted} not asserted)" if non_asserted else ""))
+            outputs[f"draft:{draft.producer}"] = draft.record.model_dump(mode="json")
+            if draft.notes:
+                outputs[f"notes:{draft.producer}"] = list(draft.notes)
+    if "record" in update and isinstance(update["record"], CompactRecord):
+        counts = _counts(update["record"])
+        parts.append("record: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "empty"))
+        outputs["counts"] = counts
+    if "excluded" in update:
+        excluded = update["excluded"]
+        parts.append(f"{len(excluded)} excluded")
+        outputs["excluded"] = [item.model_dump(mode="json") for item in excluded]
+    if update.get("fhir"):
+        parts.append(f"FHIR bundle: {len(update['fhir'].get('entry', []))} entries")
+    return "; ".join(parts) or "done", outputs

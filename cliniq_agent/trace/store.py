@@ -1,0 +1,117 @@
+"""SQLite trace store under the user data dir (one file, WAL, safe for concurrent runs).
+
+PHI stays on this machine: the store holds the extracted record and evidence snippets, the input's
+name and sha256 — not the input document itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel, Field, JsonValue
+
+from cliniq_agent.resources import user_data_dir
+from cliniq_agent.state import ExcludedItem, StepRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, source_name TEXT, source_sha256 TEXT,
+    format TEXT, route TEXT, status TEXT NOT NULL, duration_ms REAL, version TEXT,
+    options TEXT, record TEXT, excluded TEXT, error TEXT
+);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    node TEXT NOT NULL, started_at TEXT, duration_ms REAL, summary TEXT, outputs TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+"""
+
+
+class RunTrace(BaseModel):
+    """Everything an auditor needs to replay why a run produced what it produced."""
+
+    run_id: str
+    started_at: str
+    source_name: str | None = None
+    source_sha256: str | None = None
+    format: str | None = None
+    route: str | None = None
+    status: str = "ok"
+    duration_ms: float | None = None
+    version: str | None = None
+    options: dict[str, JsonValue] = Field(default_factory=dict)
+    record: dict[str, JsonValue] | None = None
+    excluded: list[ExcludedItem] = Field(default_factory=list)
+    error: str | None = None
+    steps: list[StepRecord] = Field(default_factory=list)
+
+
+class TraceStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or user_data_dir() / "traces.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.row_factory = sqlite3.Row
+            yield db
+            db.commit()
+        finally:
+            db.close()
+
+    def save(self, trace: RunTrace) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (trace.run_id, trace.started_at, trace.source_name, trace.source_sha256, trace.format, trace.route,
+                 trace.status, trace.duration_ms, trace.version, json.dumps(trace.options),
+                 json.dumps(trace.record) if trace.record is not None else None,
+                 json.dumps([e.model_dump(mode="json") for e in trace.excluded]), trace.error),
+            )
+            db.execute("DELETE FROM steps WHERE run_id = ?", (trace.run_id,))
+            db.executemany(
+                "INSERT INTO steps VALUES (?,?,?,?,?,?,?)",
+                [(trace.run_id, seq, s.node, s.started_at, s.duration_ms, s.summary, json.dumps(s.outputs))
+                 for seq, s in enumerate(trace.steps)],
+            )
+
+    def list(self, limit: int = 20) -> list[RunTrace]:
+        """Newest first, without steps."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,)).fetchall()
+        return [self._run(row, []) for row in rows]
+
+    def get(self, run_id: str) -> RunTrace | None:
+        """A run by id or unique id prefix (at least 6 characters)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchall()
+            if not rows and len(run_id) >= 6:
+                rows = db.execute("SELECT * FROM runs WHERE run_id LIKE ? LIMIT 2", (run_id + "%",)).fetchall()
+            if len(rows) != 1:
+                return None
+            steps = db.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", (rows[0]["run_id"],)).fetchall()
+        return self._run(rows[0], steps)
+
+    @staticmethod
+    def _run(row: sqlite3.Row, steps: list[sqlite3.Row]) -> RunTrace:
+        return RunTrace(
+            run_id=row["run_id"], started_at=row["started_at"], source_name=row["source_name"],
+            source_sha256=row["source_sha256"], format=row["format"], route=row["route"], status=row["status"],
+            duration_ms=row["duration_ms"], version=row["version"], options=json.loads(row["options"] or "{}"),
+            record=json.loads(row["record"]) if row["record"] else None,
+            excluded=[ExcludedItem.model_validate(e) for e in json.loads(row["excluded"] or "[]")],
+            error=row["error"],
+            steps=[StepRecord(node=s["node"], started_at=s["started_at"], duration_ms=s["duration_ms"],
+                              summary=s["summary"], outputs=json.loads(s["outputs"] or "{}")) for s in steps],
+        )
