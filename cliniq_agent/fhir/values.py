@@ -1,0 +1,144 @@
+"""Turn the compact record's free-form strings into FHIR primitive values.
+
+FHIR ``dateTime`` needs a time zone whenever a time is given and ``date`` allows no time at all, while the
+record holds dates as written (ISO, CDA ``TS``, US ``MM/DD/YYYY``, "March 5, 2024"). A value that cannot be
+represented exactly is returned together with a flag so the caller can keep the original text beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import regex
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+_ISO = regex.compile(
+    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
+    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?)?)?$"
+)
+_CDA_TS = regex.compile(
+    r"^(?P<y>\d{4})(?P<m>\d{2})(?:(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?P<f>\.\d+)?)?)?)?"
+    r"(?P<tz>[+-]\d{4})?$"
+)
+_SLASHED = regex.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})$")
+_MONTH_FIRST = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$")
+_DAY_FIRST = regex.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})$")
+_MONTH_YEAR = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<y>\d{4})$")
+_NUMBER = regex.compile(
+    r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(?P<rest>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class FhirDate:
+    """A parsed date: ``value`` is a valid FHIR dateTime (or date when ``date_only``); ``exact`` is False when
+    part of what was written (a time without zone) could not be kept."""
+
+    value: str
+    exact: bool
+
+
+def _valid_date(year: int, month: int | None, day: int | None) -> bool:
+    if year < 1 or (month is not None and not 1 <= month <= 12):
+        return False
+    if day is not None:
+        try:
+            dt.date(year, month or 1, day)
+        except ValueError:
+            return False
+    return True
+
+
+def _render(year: str, month: str | None, day: str | None, hh: str | None, mm: str | None, ss: str | None,
+            frac: str | None, tz: str | None, *, date_only: bool) -> FhirDate | None:
+    y, m, d = int(year), int(month) if month else None, int(day) if day else None
+    if not _valid_date(y, m, d):
+        return None
+    text = year + (f"-{month}" if month else "") + (f"-{day}" if day else "")
+    has_time = hh is not None
+    if not has_time:
+        return FhirDate(text, True)
+    if int(hh) > 23 or int(mm or 0) > 59 or int(ss or 0) > 59:
+        return None
+    if date_only or tz is None:
+        return FhirDate(text, False)  # FHIR forbids a time without zone: keep the date, flag the loss
+    if tz != "Z":
+        tz = tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
+        if int(tz[1:3]) > 14:
+            return None
+    return FhirDate(f"{text}T{hh}:{mm}:{ss or '00'}{frac or ''}{tz}", True)
+
+
+def parse_date(text: str | None, *, date_only: bool = False) -> FhirDate | None:
+    """Parse a written date/time into a FHIR dateTime (or date). None when it is not a recognisable date.
+
+    Slashed dates are read month-first (US eICRs) unless the first number cannot be a month.
+    """
+    if text is None:
+        return None
+    raw = text.strip()
+    if not raw:
+        return None
+    for pattern in (_ISO, _CDA_TS):
+        match = pattern.match(raw)
+        if match:
+            g = match.groupdict()
+            return _render(g["y"], g["m"], g["d"], g["H"], g["M"], g.get("S"), g.get("f"), g.get("tz"),
+                           date_only=date_only)
+    match = _SLASHED.match(raw)
+    if match:
+        a, b = int(match["a"]), int(match["b"])
+        month, day = (b, a) if a > 12 >= b else (a, b)
+        return _render(match["y"], f"{month:02d}", f"{day:02d}", None, None, None, None, None, date_only=date_only)
+    for pattern in (_MONTH_FIRST, _DAY_FIRST, _MONTH_YEAR):
+        match = pattern.match(raw)
+        if match:
+            month = _MONTHS.get(match["mon"].casefold())
+            if month is None:
+                return None
+            day = match.groupdict().get("d")
+            return _render(match["y"], f"{month:02d}", f"{int(day):02d}" if day else None, None, None, None,
+                           None, None, date_only=date_only)
+    return None
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    value: Decimal
+    comparator: str | None
+    rest: str  # whatever followed the number (often a unit), stripped
+
+
+def parse_number(text: str | None) -> ParsedNumber | None:
+    """A decimal with an optional leading comparator ("<0.5", ">= 1,000"); None when the text is not numeric."""
+    if text is None:
+        return None
+    match = _NUMBER.match(text.strip())
+    if not match:
+        return None
+    try:
+        value = Decimal(match["num"].replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    return ParsedNumber(value, match["cmp"], match["rest"].strip())
+
+
+def decimal_json(value: Decimal) -> int | float:
+    """JSON number for a FHIR decimal (integers stay integers)."""
+    return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
