@@ -1,0 +1,219 @@
+"""Coded elements (CD/CE with translations, originalText references) and observation values.
+
+A CDA code is rarely just @code: the standard code may sit in a <translation>, the name may be
+only in originalText, and originalText may only point (by #ID) into the section narrative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cliniq_agent.cda.context import ParseContext
+from cliniq_agent.cda.nodes import (
+    SDTC_VALUE_SET,
+    Element,
+    attr,
+    child,
+    children,
+    direct_text,
+    iso_datetime,
+    reference_id,
+    xsi_type,
+)
+from cliniq_agent.validate import CodeSystem, normalize_code
+
+_STANDARD = ("snomed", "loinc", "icd10", "rxnorm", "cvx")
+
+
+@dataclass(frozen=True)
+class Coded:
+    element: Element
+    code: str | None
+    system_oid: str | None
+    system: str | None
+    display: str | None
+    original_text: str | None
+    null_flavor: str | None
+    value_set: str | None
+    translations: tuple["Coded", ...]
+
+    @property
+    def name(self) -> str | None:
+        """Human name: displayName, else originalText (resolved), else a translation's name."""
+        if self.display or self.original_text:
+            return self.display or self.original_text
+        for tr in self.translations:
+            if tr.name:
+                return tr.name
+        return None
+
+    def codings(self) -> Iterator["Coded"]:
+        yield self
+        yield from self.translations
+
+    def find(self, system: str) -> "Coded | None":
+        """First coding (primary, then translations) in ``system`` that has a code."""
+        for coding in self.codings():
+            if coding.system == system and coding.code:
+                return coding
+        return None
+
+    def standard(self) -> "Coded | None":
+        """The primary coding if it is in a standard system, else the first standard translation."""
+        for coding in self.codings():
+            if coding.code and coding.system in _STANDARD:
+                return coding
+        return self if self.code else None
+
+
+def read_coded(el: Element, ctx: ParseContext, *, depth: int = 0) -> Coded:
+    oid = attr(el, "codeSystem")
+    system = ctx.kb.system_short(oid, attr(el, "codeSystemName"))
+    code = attr(el, "code")
+    null_flavor = attr(el, "nullFlavor")
+    if code and code.upper() in ctx.kb.null_flavor_codes:
+        ctx.note(f"code {code!r} is a nullFlavor token, read as no code", el)
+        null_flavor, code = null_flavor or code.upper(), None
+    if code and system == "icd10":
+        code = normalize_code(CodeSystem.ICD10, code)
+    translations = tuple(read_coded(tr, ctx, depth=depth + 1) for tr in children(el, "translation")) if depth < 2 else ()
+    return Coded(
+        element=el,
+        code=code,
+        system_oid=oid,
+        system=system,
+        display=attr(el, "displayName"),
+        original_text=original_text(child(el, "originalText"), ctx),
+        null_flavor=null_flavor,
+        value_set=attr(el, SDTC_VALUE_SET),
+        translations=translations,
+    )
+
+
+def original_text(el: Element | None, ctx: ParseContext) -> str | None:
+    """Inline text of an originalText / text element, else the narrative its reference points to."""
+    if el is None:
+        return None
+    text = direct_text(el)
+    if text:
+        return text
+    ident = reference_id(el)
+    if ident is None:
+        return None
+    resolved = ctx.narrative.resolve(ident)
+    if resolved is None:
+        ctx.note(f"reference #{ident} does not resolve to narrative text", el)
+    return resolved
+
+
+# ------------------------------------------------------------------ observation values
+
+@dataclass(frozen=True)
+class ObsValue:
+    kind: str
+    result: str | None = None  # display of the result as written
+    value: str | None = None   # numeric value (PQ / INT / REAL)
+    unit: str | None = None
+    coded: Coded | None = None
+
+
+_CODED = frozenset({"CD", "CE", "CV", "CO", "CS"})
+_TEXT = frozenset({"ST", "ED", "SC"})
+_NUMBER = frozenset({"INT", "REAL", "MO"})
+
+
+def read_value(el: Element, ctx: ParseContext) -> ObsValue | None:
+    """Render an observation <value> by its xsi:type; unknown types are noted, not guessed."""
+    kind = xsi_type(el) or _infer_type(el)
+    null = attr(el, "nullFlavor")
+    if kind == "PQ":
+        number, unit = attr(el, "value"), _unit(el)
+        if number is None:
+            return _null(kind, el, ctx, null)
+        return ObsValue(kind, result=f"{number} {unit}" if unit else number, value=number, unit=unit)
+    if kind in _NUMBER:
+        number = attr(el, "value")
+        return ObsValue(kind, result=number, value=number) if number else _null(kind, el, ctx, null)
+    if kind in _CODED:
+        coded = read_coded(el, ctx)
+        result = coded.name or coded.code
+        if result is None:
+            return _null(kind, el, ctx, null)
+        return ObsValue(kind, result=result, coded=coded)
+    if kind in _TEXT:
+        text = original_text(el, ctx)
+        return ObsValue(kind, result=text) if text else _null(kind, el, ctx, null)
+    if kind in ("IVL_PQ", "IVL_INT", "IVL_REAL"):
+        text = _interval(el)
+        return ObsValue(kind, result=text) if text else _null(kind, el, ctx, null)
+    if kind.startswith("RTO"):
+        text = _ratio(el)
+        return ObsValue(kind, result=text) if text else _null(kind, el, ctx, null)
+    if kind == "BL":
+        flag = attr(el, "value")
+        return ObsValue(kind, result=flag) if flag else _null(kind, el, ctx, null)
+    if kind in ("TS", "IVL_TS"):
+        stamp = iso_datetime(attr(el, "value")) or iso_datetime(attr(child(el, "low"), "value"))
+        return ObsValue(kind, result=stamp) if stamp else _null(kind, el, ctx, null)
+    ctx.note(f"unknown observation value type {kind!r}; result taken as text", el)
+    text = original_text(el, ctx)
+    return ObsValue(kind, result=text) if text else None
+
+
+def _infer_type(el: Element) -> str:
+    if el.get("unit") is not None and el.get("value") is not None:
+        return "PQ"
+    if el.get("code") is not None or el.get("nullFlavor") is not None and len(el):
+        return "CD"
+    if el.get("value") is not None:
+        return "REAL"
+    if child(el, "numerator") is not None:
+        return "RTO"
+    if child(el, "low") is not None or child(el, "high") is not None:
+        return "IVL_PQ"
+    return "ST"
+
+
+def _null(kind: str, el: Element, ctx: ParseContext, null: str | None) -> None:
+    if null:
+        ctx.note(f"{kind} value has nullFlavor {null}", el)
+    else:
+        ctx.note(f"{kind} value is empty", el)
+    return None
+
+
+def _unit(el: Element | None) -> str | None:
+    unit = attr(el, "unit")
+    return None if unit is None or unit == "1" or unit.lower() == "null" else unit
+
+
+def _quantity(el: Element | None) -> str | None:
+    number = attr(el, "value")
+    if number is None:
+        return None
+    unit = _unit(el)
+    return f"{number} {unit}" if unit else number
+
+
+def _interval(el: Element) -> str | None:
+    low, high = child(el, "low"), child(el, "high")
+    low_text, high_text = _quantity(low), _quantity(high)
+    if low_text and high_text:
+        return f"{attr(low, 'value')}-{high_text}" if _unit(low) == _unit(high) else f"{low_text}-{high_text}"
+    if low_text:
+        return f"{'>' if attr(low, 'inclusive') == 'false' else '>='}{low_text}"
+    if high_text:
+        return f"{'<' if attr(high, 'inclusive') == 'false' else '<='}{high_text}"
+    return _quantity(child(el, "center"))
+
+
+def _ratio(el: Element) -> str | None:
+    numerator, denominator = child(el, "numerator"), child(el, "denominator")
+    top, bottom = attr(numerator, "value"), attr(denominator, "value")
+    if top is None or bottom is None:
+        return None
+    unit_top, unit_bottom = _unit(numerator), _unit(denominator)
+    if unit_top or unit_bottom:
+        return f"{_quantity(numerator)}/{_quantity(denominator)}"
+    return f"{top}:{bottom}"

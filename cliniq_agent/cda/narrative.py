@@ -1,0 +1,130 @@
+"""Section narrative (<text>) -> readable lines, and resolution of originalText/reference IDs.
+
+Rendering follows the CDA narrative block like HTML: whitespace collapses, paragraphs / list items
+/ captions / table rows start new lines, a table row becomes its cells joined by " | ", <br/>
+breaks a line. Nested tables inside a cell come out as their own lines after the row.
+"""
+
+from __future__ import annotations
+
+from cliniq_agent.cda.kb import compiled_xpath
+from cliniq_agent.cda.nodes import Element, local_name, normalize_space
+
+_BLOCK = frozenset({"paragraph", "item", "caption", "footnote", "thead", "tbody", "tfoot", "list", "tr"})
+_SKIP = frozenset({"colgroup", "col", "renderMultiMedia", "footnoteRef"})
+
+
+def render_lines(el: Element | None, *, headers: bool = True) -> list[str]:
+    """Readable lines of a narrative element (a section <text>, a cell, a referenced node).
+
+    ``headers=False`` leaves out table header rows (thead, or rows of <th> only): wanted when the
+    narrative is used as a value (the encounter reason), not when it is read as a table.
+    """
+    if el is None:
+        return []
+    if len(el) == 0:  # plain text: keep the writer's line breaks
+        return [line for line in (normalize_space(part) for part in (el.text or "").splitlines()) if line]
+    name = local_name(el)
+    if name == "tr":
+        return _row(el, headers)
+    if name == "table":
+        return _table(el, headers)
+    writer = _Writer(headers)
+    writer.walk(el, top=True)
+    return writer.finish()
+
+
+class _Writer:
+    def __init__(self, headers: bool) -> None:
+        self.headers = headers
+        self.lines: list[str] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        text = normalize_space("".join(self.buffer))
+        self.buffer.clear()
+        if text:
+            self.lines.append(text)
+
+    def walk(self, el: Element, *, top: bool = False) -> None:
+        name = local_name(el)
+        if not top:
+            if name in _SKIP or not name:
+                return
+            if name == "br":
+                self.flush()
+                return
+            if name == "table":
+                self.flush()
+                self.lines.extend(_table(el, self.headers))
+                return
+            if name in _BLOCK:
+                self.flush()
+        self.buffer.append(el.text or "")
+        for sub in el:
+            self.walk(sub)
+            self.buffer.append(sub.tail or "")
+        if not top and name in _BLOCK:
+            self.flush()
+
+    def finish(self) -> list[str]:
+        self.flush()
+        return self.lines
+
+
+def _table(table: Element, headers: bool) -> list[str]:
+    lines: list[str] = []
+    for part in table:
+        name = local_name(part)
+        if name == "caption":
+            lines.extend(render_lines(part, headers=headers))
+        elif name == "tr":
+            lines.extend(_row(part, headers))
+        elif name in ("tbody", "tfoot") or (name == "thead" and headers):
+            for row in part:
+                if local_name(row) == "tr":
+                    lines.extend(_row(row, headers))
+    return lines
+
+
+def _row(row: Element, headers: bool = True) -> list[str]:
+    cells: list[str] = []
+    nested: list[str] = []
+    kinds = {local_name(cell) for cell in row}
+    if not headers and "th" in kinds and "td" not in kinds:
+        return []
+    for cell in row:
+        if local_name(cell) not in ("td", "th"):
+            continue
+        if any(local_name(node) in ("table", "list") for node in cell.iterdescendants()):
+            nested.extend(render_lines(cell, headers=headers))
+            continue
+        text = " ".join(render_lines(cell, headers=headers))
+        if text:
+            cells.append(text)
+    head = [" | ".join(cells)] if cells else []
+    return head + nested
+
+
+class NarrativeIndex:
+    """Narrative elements by their @ID, rendered on demand (IDs are document-unique in CDA)."""
+
+    def __init__(self, root: Element) -> None:
+        self._by_id: dict[str, Element] = {}
+        for el in compiled_xpath("//*[@ID]")(root):
+            ident = el.get("ID")
+            if ident and ident not in self._by_id:
+                self._by_id[ident] = el
+        self._rendered: dict[str, str | None] = {}
+
+    def resolve(self, ident: str) -> str | None:
+        """Text of the narrative node with this ID, or None when no such node exists / it is empty."""
+        if ident in self._rendered:
+            return self._rendered[ident]
+        el = self._by_id.get(ident)
+        text = normalize_space(" ".join(render_lines(el))) if el is not None else None
+        self._rendered[ident] = text
+        return text
+
+    def __contains__(self, ident: str) -> bool:
+        return ident in self._by_id
