@@ -6,6 +6,7 @@ A code that fails here never becomes a FHIR coding; the compact record keeps it 
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from functools import lru_cache
 
@@ -62,16 +63,31 @@ def verhoeff_valid(number: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _icd10_module():
+def _icd10_codes() -> frozenset[str]:
+    """All ICD-10-CM codes of the installed simple-icd-10-cm release.
+
+    Importing that package parses its XML tables (~2.7 s here), which would dominate a single CLI
+    run, so its code list is cached once per package version in the user cache dir (~50 ms to read).
+    """
+    from importlib.metadata import version
+
+    from cliniq_agent.resources import user_cache_dir
+
+    cache = user_cache_dir() / f"icd10cm-codes-simple-icd-10-cm-{version('simple-icd-10-cm')}.txt"
+    if cache.exists():
+        return frozenset(cache.read_text(encoding="ascii").split())
     import simple_icd_10_cm
 
-    return simple_icd_10_cm
+    codes = [code for code in simple_icd_10_cm.get_all_codes(True) if "-" not in code]
+    temp = cache.with_suffix(f".{os.getpid()}.tmp")
+    temp.write_text("\n".join(codes), encoding="ascii")
+    os.replace(temp, cache)
+    return frozenset(codes)
 
 
 def icd10_exists(code: str) -> bool:
-    """ICD-10-CM existence (any level of the hierarchy) via the simple-icd-10-cm tables."""
-    icd = _icd10_module()
-    return bool(icd.is_valid_item(code))
+    """ICD-10-CM existence (category, subcategory or code) in the simple-icd-10-cm tables."""
+    return code in _icd10_codes()
 
 
 def normalize_code(system: CodeSystem | str, code: str) -> str:

@@ -1,0 +1,1 @@
+"""The single-shot LoRA fast path for known-format clinician text."""

@@ -1,0 +1,29 @@
+"""Build the fast path's prompt: the fixed instruction (prompts/fast_path_system.txt, a cached KV
+prefix) followed by only the clinical lines of the note."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.resources import read_prompt
+
+SYSTEM_PROMPT_FILE = "fast_path_system.txt"
+
+
+@lru_cache(maxsize=1)
+def system_prompt() -> str:
+    return read_prompt(SYSTEM_PROMPT_FILE).strip()
+
+
+def model_input(text: str) -> str:
+    """The lines the model needs: clinical labelled lines (Dx/Lab/Meds/Vitals/Immunizations) and any
+    unlabelled line. Demographic and encounter lines are read exactly by the line parser instead."""
+    skip = {line.line_no for line in labelled_lines(text) if line.field not in CLINICAL_FIELDS}
+    kept = [line.rstrip() for number, line in enumerate(text.splitlines(), 1) if number not in skip and line.strip()]
+    return "\n".join(kept)
+
+
+def gemma_prompt(text: str) -> str:
+    """Gemma's turn format, written explicitly: the base GGUF ships no chat template."""
+    return f"<start_of_turn>user\n{system_prompt()}\n\n{model_input(text)}<end_of_turn>\n<start_of_turn>model\n"
