@@ -17,6 +17,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer vendors click
 
 from cliniq_agent import __version__
+from cliniq_agent.cli_kb import app as kb_app
 from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError
 
 app = typer.Typer(
@@ -162,21 +163,13 @@ def bench(
     run_benchmarks(data, chosen, limit=limit, variants=variant or ["deterministic"], console=Console())
 
 
-def _mount_optional_apps() -> None:
-    try:
-        from cliniq_agent.cli_kb import app as kb_app
-    except ImportError:  # the kb sub-app ships with the terminology package
-        return
-    app.add_typer(kb_app, name="kb")
-
-
-_mount_optional_apps()
+app.add_typer(kb_app, name="kb")
 
 
 def main() -> None:
     """Console entry point: one ``error:`` line and a documented exit code for every failure."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the exit code of a typer.Exit instead of exiting
     except CliniqError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
@@ -199,6 +192,7 @@ def main() -> None:
             raise
         typer.echo(f"error: internal error: {type(err).__name__}: {err} (set CLINIQ_AGENT_DEBUG=1 for a traceback)", err=True)
         sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

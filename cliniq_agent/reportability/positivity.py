@@ -1,0 +1,107 @@
+"""Does a lab result indicate the organism / analyte was found? Negative, pending and unclear never trigger.
+
+Order of reading: coded result (SNOMED qualifier) -> result wording (negative, indeterminate and pending cues are
+checked before positive ones) -> titre -> interpretation flag -> numeric value against a threshold.
+Quantitative analytes (lead, carboxyhaemoglobin ...) need a high/abnormal flag or a value over the threshold.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import regex
+
+from cliniq_agent.reportability.config import result_terms
+from cliniq_agent.schema import Lab
+from cliniq_agent.terminology.normalize import fold_key
+from cliniq_agent.terminology.text_links import Threshold
+
+_TITRE = regex.compile(r"^\s*1\s*:\s*(\d+)")
+_NUMBER = regex.compile(r"^\s*(\d+(?:[.,]\d+)?)")
+_UNIT_FOLD = {"µ": "u", "μ": "u", "mcg": "ug"}
+
+
+class Positivity(str, Enum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    INDETERMINATE = "indeterminate"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+def _word_class(text: str) -> str | None:
+    key = fold_key(text)
+    for cls, pattern in result_terms().words:
+        if pattern.search(key):
+            return cls
+    return None
+
+
+def _interpretation_class(value: str) -> str | None:
+    terms = result_terms()
+    stripped = value.strip()
+    if stripped in terms.interpretation:
+        return terms.interpretation[stripped]
+    key = fold_key(stripped)
+    if regex.search(r"(?<![a-z])(high|elevated|critical high|above)(?![a-z])", key):
+        return "high"
+    if regex.search(r"(?<![a-z])(low|below)(?![a-z])", key):
+        return "low"
+    if regex.search(r"(?<![a-z])abnormal(?![a-z])", key):
+        return "positive"
+    if regex.search(r"(?<![a-z])normal(?![a-z])", key):
+        return "negative"
+    return _word_class(stripped)
+
+
+def _unit(unit: str | None) -> str:
+    unit = (unit or "").strip()
+    for old, new in _UNIT_FOLD.items():
+        unit = unit.replace(old, new)
+    return unit.lower()
+
+
+def _over_threshold(lab: Lab, threshold: Threshold) -> bool | None:
+    raw = lab.value or lab.result
+    match = _NUMBER.match(raw or "")
+    if not match or _unit(lab.unit) != _unit(threshold.unit):
+        return None
+    return float(match.group(1).replace(",", ".")) >= threshold.value
+
+
+def classify(lab: Lab, *, quantitative: bool = False, threshold: Threshold | None = None) -> tuple[Positivity, str]:
+    """(positivity, reason) of one lab result."""
+    terms = result_terms()
+    if lab.result_code and lab.result_code.strip() in terms.snomed:
+        cls = terms.snomed[lab.result_code.strip()]
+        return Positivity(cls), f"coded result {lab.result_code}"
+    if lab.result and lab.result.strip():
+        cls = _word_class(lab.result)
+        if cls in ("negative", "indeterminate", "pending"):
+            return Positivity(cls), f"result '{lab.result.strip()[:40]}'"
+        if cls == "positive":
+            return Positivity.POSITIVE, f"result '{lab.result.strip()[:40]}'"
+        titre = _TITRE.match(lab.result)
+        if titre and not quantitative and int(titre.group(1)) > 0 and "<" not in lab.result:
+            return Positivity.POSITIVE, f"reactive titre {lab.result.strip()[:20]}"
+    if lab.interpretation and lab.interpretation.strip():
+        cls = _interpretation_class(lab.interpretation)
+        if cls in ("positive", "high"):
+            return Positivity.POSITIVE, f"interpretation {lab.interpretation.strip()}"
+        if cls in ("negative", "low"):
+            return Positivity.NEGATIVE, f"interpretation {lab.interpretation.strip()}"
+        if cls in ("indeterminate", "pending"):
+            return Positivity(cls), f"interpretation {lab.interpretation.strip()}"
+    if quantitative and threshold is not None:
+        over = _over_threshold(lab, threshold)
+        if over is not None:
+            return ((Positivity.POSITIVE, f"value >= {threshold.value:g} {threshold.unit}") if over
+                    else (Positivity.NEGATIVE, f"value < {threshold.value:g} {threshold.unit}"))
+    if lab.status and _word_class(lab.status) == "pending":
+        return Positivity.PENDING, f"status {lab.status}"
+    return Positivity.UNKNOWN, "no result, interpretation or threshold to read"
+
+
+def names_organism_without_negation(result: str | None) -> bool:
+    """A result text that is not itself a negative / pending / unclear statement (culture organism names)."""
+    return bool(result and result.strip()) and _word_class(result) not in ("negative", "indeterminate", "pending")
