@@ -121,25 +121,43 @@ def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, t
         item = _make(kind, text, (seg_start, name_end), (seg_start, seg_end), seg_markers)
         if item is None:
             continue
-        target = _name_span(text, (seg_start, name_end)) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
-        verdict = engine.assess(text, target)
+        target = _target_span(text, (seg_start, name_end), engine) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
+        verdict = _assess(kind, text, target, clause, engine)
         item.assertion = verdict.assertion
         item.evidence = [Evidence(tier=tier, span=(seg_start, seg_end), text=text[seg_start:seg_end],
                                   rule=";".join([m.rule for m in seg_markers] + ([verdict.rule_id] if verdict.rule_id else [])) or None)]
         if isinstance(item, Condition) and item.name and verdict.trigger:
             item.name = _strip_phrase(item.name, verdict.trigger)
+        if isinstance(item, Condition) and verdict.certainty == "suspected" and not item.status:
+            item.status = "suspected"
         items.append(item)
     return items
 
 
-def _name_span(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+def _assess(kind: str, text: str, target: tuple[int, int], clause: Clause, engine: ContextEngine):
+    """Assertion of a mention. For a lab the result words ('not detected', 'negative') describe the
+    result, not whether the test was done, so only the text up to the test name is considered."""
+    if kind != "labs":
+        return engine.assess(text, target)
+    return engine.assess(text[: target[1]], target)
+
+
+def _target_span(text: str, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:
+    """The mention itself: the longest stretch of the name region between trigger words."""
     start, end = span
-    raw = text[start:end]
-    stripped = raw.strip(" ,;:-–—(")
-    if not stripped:
-        return None
-    offset = raw.find(stripped)
-    return start + offset, start + offset + len(stripped)
+    pieces, cursor = [], start
+    for t_start, t_end in engine.trigger_spans(text, span):
+        pieces.append((cursor, t_start))
+        cursor = max(cursor, t_end)
+    pieces.append((cursor, end))
+    best = None
+    for p_start, p_end in pieces:
+        raw = text[p_start:p_end]
+        stripped = raw.strip(" ,;:-–—()")
+        if stripped and (best is None or len(stripped) > best[1] - best[0]):
+            offset = raw.find(stripped)
+            best = (p_start + offset, p_start + offset + len(stripped))
+    return best
 
 
 def _strip_phrase(name: str, phrase: str) -> str:
@@ -199,7 +217,7 @@ def _make_lab(text: str, name_span: tuple[int, int], after: str, codes: dict[str
         specimen = parts[0] or None
         status = status_word("lab", bracket.group("inner"))
         after = after[: bracket.start()]
-    result = after.strip(" -–—:=,;") or None
+    result = after.lstrip(" )]").strip(" -–—:=,;") or None
     marker_result = next((m for m in markers if m.result), None)
     if marker_result and not result:
         result = marker_result.result

@@ -82,8 +82,23 @@ def _labelled_markers(text: str) -> list[CodeMarker]:
     for rule_id, system, kind, pattern in _label_rules():
         for match in pattern.finditer(text):
             code = normalize_code(system, match.group("code"))
-            found.append(CodeMarker(system=system, code=code, kind=kind, span=match.span(), rule=rule_id))
+            found.append(CodeMarker(system=system, code=code, kind=kind, span=_with_brackets(text, match.span()),
+                                    rule=rule_id))
     return found
+
+
+_OPEN_BRACKET = regex.compile(r"[(\[]\s*$")
+_CLOSE_BRACKET = regex.compile(r"\s*[)\]]")
+
+
+def _with_brackets(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Widen '(SNOMED 123)' / '[LOINC 1-2]' so the brackets belong to the marker, not the name."""
+    start, end = span
+    opening = _OPEN_BRACKET.search(text, max(0, start - 3), start)
+    closing = _CLOSE_BRACKET.match(text, end)
+    if opening and closing:
+        return opening.start(), closing.end()
+    return span
 
 
 def _xml_markers(text: str) -> list[CodeMarker]:
