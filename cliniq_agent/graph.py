@@ -2,7 +2,7 @@
 
     detect_format → route ─┬─ cda ──────────┐
                            ├─ known_format ─┤
-                           ├─ fast_path ────┼─→ merge_validate → emit
+                           ├─ fast_path ────┼─→ merge_validate → reportability → emit
                            └─ narrative ────┘
 
 Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit
@@ -21,6 +21,7 @@ from cliniq_agent.nodes.emit import emit
 from cliniq_agent.nodes.known_format import known_format
 from cliniq_agent.nodes.merge_validate import merge_validate
 from cliniq_agent.nodes.narrative import narrative
+from cliniq_agent.nodes.reportability import reportability
 from cliniq_agent.nodes.route import next_node, route
 from cliniq_agent.state import RunState
 from cliniq_agent.trace import traced
@@ -36,6 +37,7 @@ def build_graph():
     for name, node in EXTRACTORS.items():
         graph.add_node(name, traced(name, node))
     graph.add_node("merge_validate", traced("merge_validate", merge_validate))
+    graph.add_node("reportability", traced("reportability", reportability))
     graph.add_node("emit", traced("emit", emit))
 
     graph.add_edge(START, "detect_format")
@@ -43,6 +45,7 @@ def build_graph():
     graph.add_conditional_edges("route", next_node, {name: name for name in EXTRACTORS})
     for name in EXTRACTORS:
         graph.add_edge(name, "merge_validate")
-    graph.add_edge("merge_validate", "emit")
+    graph.add_edge("merge_validate", "reportability")
+    graph.add_edge("reportability", "emit")
     graph.add_edge("emit", END)
     return graph.compile()

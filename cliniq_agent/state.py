@@ -76,5 +76,6 @@ class RunState(TypedDict, total=False):
     drafts: Annotated[list[Draft], operator.add]
     record: CompactRecord
     excluded: list[ExcludedItem]
+    reportability: Any  # cliniq_agent.reportability.ReportabilityResult (below-threshold, skipped evidence)
     fhir: dict[str, JsonValue] | None
     steps: Annotated[list[StepRecord], operator.add]

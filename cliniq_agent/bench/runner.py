@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
-from cliniq_agent.bench.datasets import TextCase, cda_files, seed_test_sets, seed_val
+from cliniq_agent.bench.datasets import PairCase, TextCase, cda_files, rr_pairs, seed_test_sets, seed_val
 from cliniq_agent.errors import CliniqError
 from cliniq_agent.scoring import CaseScore, Counts, percentile, score_case
 
@@ -92,6 +92,36 @@ def run_cda_suite(files: list[Path], *, use_llm: bool) -> SuiteResult:
     return result
 
 
+def rr_gold(path: Path) -> set[str]:
+    """SNOMED codes of the conditions an RR determined reportable (our own CDA parser reads the RR)."""
+    from cliniq_agent.cda import parse_cda
+    from cliniq_agent.xmlsafe import parse_xml
+
+    parsed = parse_cda(parse_xml(path.read_bytes(), name=str(path)), source_name=str(path))
+    return {r.snomed for r in parsed.rr_conditions if r.confidence > 0}
+
+
+def run_reportability_suite(pairs: list[PairCase], *, use_llm: bool) -> SuiteResult:
+    """eICR → reportable conditions, scored against the paired RR (micro P/R over cases)."""
+    from cliniq_agent.api import extract
+
+    result = SuiteResult(dataset="phdi-dev eICR→RR", variant="reportable", cases=len(pairs))
+    start = time.perf_counter()
+    for pair in pairs:
+        clock = time.perf_counter()
+        extraction = extract(pair.eicr, use_llm=use_llm, persist_trace=False)
+        result.latencies_ms.append((time.perf_counter() - clock) * 1000)
+        result.valid_json += 1
+        predicted = {r.snomed for r in extraction.record.reportable}
+        gold = rr_gold(pair.rr)
+        result.codes.add(gold, predicted)
+        if gold != predicted:
+            result.misses.append(CaseScore(case_id=pair.case_id, missed=sorted(gold - predicted),
+                                           extra=sorted(predicted - gold)))
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
 def print_results(results: list[SuiteResult], console: Console, *, show_misses: int = 10) -> None:
     table = Table(title="cliniq-agent benchmark")
     for column in ("data set", "variant", "n", "codes P", "codes R", "codes F1", "full F1", "valid JSON",
@@ -113,6 +143,8 @@ def print_results(results: list[SuiteResult], console: Console, *, show_misses: 
             console.print(f"[red]{r.dataset} error[/red] {line}")
         for miss in r.misses[:show_misses]:
             console.print(f"[yellow]{r.dataset}/{r.variant} {miss.case_id}[/yellow] missed={miss.missed} extra={miss.extra}")
+        if len(r.misses) > show_misses:
+            console.print(f"… and {len(r.misses) - show_misses} more cases with differences")
 
 
 SUITES: dict[str, Callable[..., list[SuiteResult]]] = {}
@@ -147,6 +179,12 @@ def _tests(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteR
 def _cda(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     files = cda_files(data)
     return [run_cda_suite(files[:limit] if limit else files, use_llm=False)]
+
+
+@suite("reportable")
+def _reportable(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    pairs = rr_pairs(data)
+    return [run_reportability_suite(pairs[:limit] if limit else pairs, use_llm=False)]
 
 
 def run_benchmarks(data: Path, suites: list[str], *, limit: int | None, variants: list[str], console: Console) -> list[SuiteResult]:

@@ -63,6 +63,11 @@ def summarize(update: dict[str, Any]) -> tuple[str, dict[str, JsonValue]]:
         excluded = update["excluded"]
         parts.append(f"{len(excluded)} excluded")
         outputs["excluded"] = [item.model_dump(mode="json") for item in excluded]
+    if update.get("reportability") is not None:
+        result = update["reportability"]
+        parts.append(f"{len(result.reportable)} reportable, {len(result.below_threshold)} below threshold, "
+                     f"{len(result.skipped)} evidence skipped")
+        outputs["reportability"] = result.model_dump(mode="json")
     if update.get("fhir"):
         parts.append(f"FHIR bundle: {len(update['fhir'].get('entry', []))} entries")
     return "; ".join(parts) or "done", outputs
