@@ -119,11 +119,17 @@ def _longest_first(hits: list[Hit], blocked: list[tuple[int, int]]) -> list[Hit]
         if any(hit.start < b and a < hit.end for a, b in blocked):
             continue
         if any(hit.start < other.end and other.start < hit.end
-               and (hit.start, hit.end) != (other.start, other.end) for other in kept):
+               and (hit.start, hit.end) != (other.start, other.end)
+               and not _two_readings(hit, other) for other in kept):
             continue  # identical spans coexist (e.g. a forward and a backward reading)
         kept.append(hit)
     kept.sort(key=lambda h: h.start)
     return kept
+
+
+def _two_readings(a: Hit, b: Hit) -> bool:
+    """Overlapping forward and backward readings of one trigger ("X ruled out" / "ruled out X") both stay."""
+    return a.rule.category is b.rule.category and a.rule.direction is not b.rule.direction
 
 
 def _section_scopes(folded: str, ruleset: RuleSet) -> list[SectionScope]:

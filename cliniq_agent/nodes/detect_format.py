@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cliniq_agent.errors import InputError
-from cliniq_agent.known_format import known_format_likelihood
+from cliniq_agent.known_format.labels import known_format_likelihood
 from cliniq_agent.state import DocFormat, RunState, SourceDocument
 from cliniq_agent.xmlsafe import is_clinical_document, parse_xml
 

@@ -116,15 +116,23 @@ def _add_or_merge(items: list[Any], list_name: str, item: Any) -> None:
 
 
 def _same_condition(a: Any, b: Any) -> bool:
-    """A SNOMED-only and an ICD-only mention of one CDA entry (same XPath) are one condition."""
+    """One condition seen twice: a SNOMED-only and an ICD-only mention of one CDA entry (same XPath),
+    or an uncoded mention whose text span holds a coded mention from another tier."""
     if not (isinstance(a, Condition) and isinstance(b, Condition)):
         return False
+    if not (a.snomed or a.icd10) or not (b.snomed or b.icd10):
+        return _spans_overlap(a, b)
     if a.snomed and b.snomed and a.snomed != b.snomed or a.icd10 and b.icd10 and a.icd10 != b.icd10:
         return False
     shared_code = (a.snomed and a.snomed == b.snomed) or (a.icd10 and a.icd10 == b.icd10)
     entries_a = {e.locator for e in a.evidence if e.locator and e.locator.startswith("/")}
     same_place = entries_a & {e.locator for e in b.evidence if e.locator and e.locator.startswith("/")}
     return bool(shared_code or same_place and (a.snomed or a.icd10) and (b.snomed or b.icd10))
+
+
+def _spans_overlap(a: Any, b: Any) -> bool:
+    return any(x.span and y.span and x.span[0] < y.span[1] and y.span[0] < x.span[1]
+               for x in a.evidence for y in b.evidence)
 
 
 def _excluded(list_name: str, item: Any, reason: str) -> ExcludedItem:

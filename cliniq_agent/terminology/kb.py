@@ -272,6 +272,18 @@ class TerminologyKB:
             add(row["description"], "icd10", code)
         return dict(folded), dict(cased)
 
+    def name_key_hits(self, key: str, *, cased: bool = False) -> list[tuple[str, str]]:
+        """(system, code) pairs whose name/alias has exactly this key (``fold_key`` / ``case_key`` form).
+
+        For scanners that build keys from token n-grams themselves (the lookup tier)."""
+        folded, case = self._name_index
+        return list((case if cased else folded).get(key, ()))
+
+    @cached_property
+    def longest_name_tokens(self) -> int:
+        folded, cased = self._name_index
+        return max(len(key.split()) for key in (*folded, *cased))
+
     def match_exact(self, text: str, system: str | None = None) -> list[Concept]:
         """Concepts whose name or alias equals ``text`` after folding (case, accents, punctuation).
 

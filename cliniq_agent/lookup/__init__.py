@@ -1,0 +1,1 @@
+"""Lookup tier: names and synonyms from the terminology KB found verbatim (after folding) in text."""
