@@ -58,10 +58,14 @@ def extract(
     build_fhir: bool = False,
     persist_trace: bool = True,
     source_name: str | None = None,
+    prompt_style: str = "auto",
 ) -> Extraction:
     """Extract coded data from an eICR (CDA XML), known-format text or narrative.
 
     ``source``: a Path to a file, raw bytes, or the document text itself (``"-"`` reads stdin).
+    ``use_llm=False`` runs the deterministic tiers only. ``model_path`` / ``lora_path`` / ``chat_format``
+    bring your own GGUF model and adapter; ``prompt_style`` "short" (our adapter's codes-only answer) or
+    "compact" (full compact JSON, e.g. the predecessor's v62 adapter); "auto" picks by model.
     Raises ``InputError`` for unusable input; every run (also a failed one) is traced unless
     ``persist_trace`` is false.
     """
@@ -69,7 +73,8 @@ def extract(
     from cliniq_agent.graph import build_graph
 
     options = RunOptions(use_llm=use_llm, model_path=model_path, lora_path=lora_path, chat_format=chat_format,
-                         recover_xml=recover_xml, build_fhir=build_fhir, persist_trace=persist_trace)
+                         recover_xml=recover_xml, build_fhir=build_fhir, persist_trace=persist_trace,
+                         prompt_style=prompt_style)
     run_id = uuid.uuid4().hex
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     clock = time.perf_counter()

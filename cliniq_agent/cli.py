@@ -61,6 +61,7 @@ def run(
     model: Annotated[Optional[Path], typer.Option(help="Base GGUF model to use instead of the bundled default.")] = None,
     lora: Annotated[Optional[Path], typer.Option(help="GGUF LoRA adapter to apply to --model.")] = None,
     chat_format: Annotated[Optional[str], typer.Option(help="llama.cpp chat format name (default: from the GGUF).")] = None,
+    prompt_style: Annotated[str, typer.Option(help="auto | short (our adapter) | compact (full-JSON adapters such as the predecessor's v62).")] = "auto",
     recover: Annotated[bool, typer.Option("--recover", help="Salvage complete elements from truncated/malformed XML.")] = False,
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include per-item evidence in compact output.")] = True,
     indent: Annotated[Optional[int], typer.Option(help="Pretty-print with this indent.")] = None,
@@ -73,9 +74,12 @@ def run(
         raise UsageError(f"--out {out}: is a directory")
     if lora is not None and model is None:
         raise UsageError("--lora needs --model (the adapter's base model)")
+    if prompt_style not in ("auto", "short", "compact"):
+        raise UsageError(f"--prompt-style {prompt_style!r}: choose auto, short or compact")
     path_or_stdin: str | Path = source if source == "-" else Path(source)
     result = extract(path_or_stdin, use_llm=not no_llm, model_path=model, lora_path=lora, chat_format=chat_format,
-                     recover_xml=recover, build_fhir=output_format is OutputFormat.fhir, persist_trace=not no_trace)
+                     recover_xml=recover, build_fhir=output_format is OutputFormat.fhir, persist_trace=not no_trace,
+                     prompt_style=prompt_style)
     payload = result.to_fhir() if output_format is OutputFormat.fhir else result.to_compact(evidence=evidence)
     text = json.dumps(payload, ensure_ascii=False, indent=indent)
     if out is None:

@@ -18,6 +18,7 @@ from langgraph.graph import END, START, StateGraph
 from cliniq_agent.nodes.cda import cda
 from cliniq_agent.nodes.detect_format import detect_format
 from cliniq_agent.nodes.emit import emit
+from cliniq_agent.nodes.fast_path import fast_path
 from cliniq_agent.nodes.known_format import known_format
 from cliniq_agent.nodes.merge_validate import merge_validate
 from cliniq_agent.nodes.narrative import narrative
@@ -26,7 +27,7 @@ from cliniq_agent.nodes.route import next_node, route
 from cliniq_agent.state import RunState
 from cliniq_agent.trace import traced
 
-EXTRACTORS = {"cda": cda, "known_format": known_format, "narrative": narrative}
+EXTRACTORS = {"cda": cda, "known_format": known_format, "fast_path": fast_path, "narrative": narrative}
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ class RunOptions(BaseModel):
     recover_xml: bool = False
     build_fhir: bool = False
     persist_trace: bool = True
+    prompt_style: Literal["auto", "short", "compact"] = "auto"
 
 
 class StepRecord(BaseModel):
@@ -76,6 +77,7 @@ class RunState(TypedDict, total=False):
     drafts: Annotated[list[Draft], operator.add]
     record: CompactRecord
     excluded: list[ExcludedItem]
+    excluded_upstream: Annotated[list[ExcludedItem], operator.add]  # dropped by an extraction node itself
     reportability: Any  # cliniq_agent.reportability.ReportabilityResult (below-threshold, skipped evidence)
     fhir: dict[str, JsonValue] | None
     steps: Annotated[list[StepRecord], operator.add]

@@ -40,20 +40,50 @@ class SuiteResult(BaseModel):
         return percentile(self.latencies_ms, 0.95)
 
 
-def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, use_llm: bool, with_full: bool,
-                   systems: tuple[str, ...] | None = None, extract_kwargs: dict | None = None) -> SuiteResult:
+VARIANTS = ("deterministic", "llm", "base")
+
+
+def variant_kwargs(variant: str) -> dict:
+    """extract() keywords of a benchmark variant: no LLM, the shipped adapter, or the base model alone."""
+    if variant == "deterministic":
+        return {"use_llm": False}
+    if variant == "llm":
+        return {"use_llm": True}
+    if variant == "base":
+        from cliniq_agent.llm.models import DEFAULT_CHAT_FORMAT, default_base_model
+
+        return {"use_llm": True, "model_path": default_base_model(), "chat_format": DEFAULT_CHAT_FORMAT,
+                "prompt_style": "short"}
+    raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
+
+
+def _model_json_valid(extraction) -> bool | None:
+    """Did the model's own answer parse (json_valid=true|repaired in the fast-path notes)? None: no model ran."""
+    for step in extraction.steps:
+        for line in step.outputs.get("notes:fast_path", []) or []:
+            if isinstance(line, str) and "json_valid=" in line:
+                return not line.split("json_valid=")[1].startswith("false")
+    return None
+
+
+def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_full: bool,
+                   systems: tuple[str, ...] | None = None) -> SuiteResult:
     from cliniq_agent.api import extract
 
     result = SuiteResult(dataset=dataset, variant=variant, cases=len(cases), full=Counts() if with_full else None)
+    model_valid = model_runs = 0
     start = time.perf_counter()
     for case in cases:
         clock = time.perf_counter()
         try:
-            extraction = extract(case.text, use_llm=use_llm, persist_trace=False, source_name=case.case_id,
-                                 **(extract_kwargs or {}))
+            extraction = extract(case.text, persist_trace=False, source_name=case.case_id, **variant_kwargs(variant))
             prediction = extraction.to_compact(evidence=False)
             result.valid_json += 1
             result.extra["route"] = extraction.route
+            valid = _model_json_valid(extraction)
+            if valid is not None:
+                model_runs += 1
+                model_valid += valid
         except CliniqError as err:
             prediction = None
             result.errors.append(f"{case.case_id}: {err}")
@@ -64,6 +94,8 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, use_llm
         if case_score.missed or case_score.extra:
             result.misses.append(case_score)
     result.wall_s = time.perf_counter() - start
+    if model_runs:
+        result.extra["model JSON valid"] = f"{model_valid}/{model_runs}"
     return result
 
 
@@ -160,8 +192,7 @@ def suite(name: str):
 @suite("val")
 def _val(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     cases = seed_val(data, limit)
-    return [run_text_suite("seed val-compact", v, cases, use_llm=v != "deterministic", with_full=True)
-            for v in variants]
+    return [run_text_suite("seed val-compact", v, cases, with_full=True) for v in variants]
 
 
 @suite("tests")
@@ -170,8 +201,8 @@ def _tests(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteR
     for name, cases in seed_test_sets(data).items():
         for v in variants:
             # the test sets' gold has SNOMED conditions only: score conditions on SNOMED
-            results.append(run_text_suite(name, v, cases[:limit] if limit else cases, use_llm=v != "deterministic",
-                                          with_full=False, systems=("snomed", "loinc", "rxnorm")))
+            results.append(run_text_suite(name, v, cases[:limit] if limit else cases, with_full=False,
+                                          systems=("snomed", "loinc", "rxnorm")))
     return results
 
 

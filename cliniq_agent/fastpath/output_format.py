@@ -1,15 +1,14 @@
 """The fast path's short output format: what the model is trained to emit, and how it is parsed.
 
-The model sees only the clinical lines (demographic lines are read exactly by the line parser and
-never sent), and answers with codes and results only — no names, no evidence, no vitals — because
-every output token costs ~30 ms on a 2-core CPU. Names and evidence come from the line each code is
-grounded in; vitals come from the table-driven line parser, which reads them exactly.
+The model sees only the Dx/Lab/Meds/Immunization lines and unlabelled text (demographics and vitals
+are read exactly by the line parser and never sent), and answers with codes only — no names, results,
+evidence or vitals — because every output token costs ~30-40 ms on a 2-core CPU. Names, results and
+evidence come from the line each code is grounded in.
 
-    {"c":["409498004"],"x":["14189004"],"l":[["11470-2","Detected"]],"m":["197511"]}
+    {"c":["409498004"],"l":["11470-2"],"m":["197511","197984"]}
 
-c: asserted condition codes (SNOMED CT or ICD-10-CM); x: condition codes mentioned but not asserted
-(ruled out, negated, family history …; omitted when empty); l: [LOINC, result as written];
-m: RxNorm codes of medications.
+c: codes of asserted conditions (SNOMED CT or ICD-10-CM; ruled-out, negated and family-history
+mentions are left out); l: LOINC codes of lab tests; m: RxNorm codes of medications.
 """
 
 from __future__ import annotations
@@ -21,47 +20,26 @@ from pydantic import BaseModel, Field, ValidationError
 
 from cliniq_agent.schema import CompactRecord
 
-_CODE = r"^(?:\d{1,18}|\d{1,7}-\d|[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?|U\d{2}(?:\.[0-9A-Z]{1,4})?)$"
-
-
 class FastPathOutput(BaseModel):
     """Parsed model output (see module docstring)."""
 
     c: list[str] = Field(default_factory=list)
-    x: list[str] = Field(default_factory=list)
-    l: list[tuple[str, str]] = Field(default_factory=list)  # noqa: E741 - the wire format's key
+    x: list[str] = Field(default_factory=list)  # not asserted: only full-JSON ("compact") adapters report these
+    l: list[str] = Field(default_factory=list)  # noqa: E741 - the wire format's key
     m: list[str] = Field(default_factory=list)
+    results: dict[str, str] = Field(default_factory=dict)  # LOINC → result, from full-JSON answers only
 
 
-def output_json_schema() -> dict[str, Any]:
-    """JSON schema for grammar-constrained decoding (used for the retry when free output fails to parse)."""
-    code = {"type": "string", "pattern": _CODE}
-    return {
-        "type": "object",
-        "properties": {
-            "c": {"type": "array", "items": code},
-            "x": {"type": "array", "items": code},
-            "l": {"type": "array", "items": {"type": "array", "prefixItems": [code, {"type": "string"}],
-                                             "minItems": 2, "maxItems": 2}},
-            "m": {"type": "array", "items": {"type": "string", "pattern": r"^\d{1,8}$"}},
-        },
-        "required": ["c", "l", "m"],
-        "additionalProperties": False,
-    }
-
-
-def to_target(record: CompactRecord, *, excluded_codes: list[str] | None = None) -> str:
+def to_target(record: CompactRecord) -> str:
     """The training target for a gold compact record (asserted items only), minified."""
     conditions = []
     for condition in record.conditions:
         code = condition.snomed or condition.icd10
         if code and code not in conditions:
             conditions.append(code)
-    out: dict[str, Any] = {"c": conditions}
-    if excluded_codes:
-        out["x"] = excluded_codes
-    out["l"] = [[lab.loinc, lab.result or ""] for lab in record.labs if lab.loinc]
-    out["m"] = [med.rxnorm for med in record.meds if med.rxnorm]
+    out = {"c": conditions,
+           "l": list(dict.fromkeys(lab.loinc for lab in record.labs if lab.loinc)),
+           "m": list(dict.fromkeys(med.rxnorm for med in record.meds if med.rxnorm))}
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -94,9 +72,9 @@ def _coerce(data: Any) -> Any:
     for key in ("c", "x", "m"):
         if key in data and isinstance(data[key], list):
             data[key] = [str(v) for v in data[key] if v is not None]
-    if isinstance(data.get("l"), list):
-        data["l"] = [(str(item[0]), str(item[1]) if len(item) > 1 and item[1] is not None else "")
-                     for item in data["l"] if isinstance(item, list) and item]
+    if isinstance(data.get("l"), list):  # a [code, result] pair is read as its code
+        data["l"] = [str(item[0] if isinstance(item, list) else item) for item in data["l"]
+                     if item not in (None, []) and (not isinstance(item, list) or item[0] is not None)]
     return data
 
 
@@ -142,3 +120,30 @@ def _close_brackets(text: str) -> str:
         elif char in "]}" and stack:
             stack.pop()
     return safe.rstrip(",:") + "".join(reversed(stack))
+
+
+def parse_compact_output(text: str) -> tuple[FastPathOutput | None, list[str]]:
+    """Read a full compact-JSON answer ({conditions, labs, meds, ...}), the format of adapters trained on
+    the predecessor's data (e.g. its published Gemma 4 E2B "v62" LoRA), as codes to ground."""
+    start = text.find("{")
+    if start < 0:
+        return None, ["no JSON object in model output"]
+    notes: list[str] = []
+    decoder = json.JSONDecoder()
+    for attempt, candidate in enumerate((text[start:], _close_brackets(text[start:]))):
+        try:
+            data, _ = decoder.raw_decode(candidate)
+        except json.JSONDecodeError:
+            continue
+        if attempt:
+            notes.append("model output was truncated; closed its brackets")
+        if not isinstance(data, dict):
+            break
+        items = lambda key: [i for i in data.get(key) or [] if isinstance(i, dict)]  # noqa: E731
+        return FastPathOutput(
+            c=[str(i.get("snomed") or i.get("icd10")) for i in items("conditions") if i.get("snomed") or i.get("icd10")],
+            l=[str(i["loinc"]) for i in items("labs") if i.get("loinc")],
+            m=[str(i["rxnorm"]) for i in items("meds") if i.get("rxnorm")],
+            results={str(i["loinc"]): str(i["result"]) for i in items("labs") if i.get("loinc") and i.get("result")},
+        ), notes
+    return None, [*notes, "model output is not valid JSON"]

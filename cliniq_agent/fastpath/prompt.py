@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+
+CODED_FIELDS = CLINICAL_FIELDS - {"vitals"}
 from cliniq_agent.resources import read_prompt
 
 SYSTEM_PROMPT_FILE = "fast_path_system.txt"
@@ -17,9 +19,9 @@ def system_prompt() -> str:
 
 
 def model_input(text: str) -> str:
-    """The lines the model needs: clinical labelled lines (Dx/Lab/Meds/Vitals/Immunizations) and any
-    unlabelled line. Demographic and encounter lines are read exactly by the line parser instead."""
-    skip = {line.line_no for line in labelled_lines(text) if line.field not in CLINICAL_FIELDS}
+    """The lines the model needs: Dx/Lab/Meds/Immunization lines and any unlabelled line. Demographic,
+    encounter and vital-sign lines are read exactly by the line parser instead."""
+    skip = {line.line_no for line in labelled_lines(text) if line.field not in CODED_FIELDS}
     kept = [line.rstrip() for number, line in enumerate(text.splitlines(), 1) if number not in skip and line.strip()]
     return "\n".join(kept)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.errors import ModelError
 from cliniq_agent.resources import user_cache_dir
@@ -18,6 +18,8 @@ DEFAULT_CHAT_FORMAT = "gemma"  # the base GGUF has no chat template; never let l
 
 class ModelSpec(BaseModel):
     """A base model plus optional LoRA adapter and the chat format to prompt it with."""
+
+    model_config = ConfigDict(frozen=True)
 
     model_path: Path
     lora_path: Path | None = None

@@ -34,7 +34,7 @@ _CODE_FIELDS = {"conditions": ("snomed", "icd10"), "labs": ("loinc",), "meds": (
 def merge_validate(state: RunState) -> dict[str, Any]:
     drafts = sorted(state.get("drafts", []), key=lambda d: PRODUCER_RANK.get(d.producer, 9))
     record, excluded = merge_drafts(drafts)
-    return {"record": record, "excluded": excluded}
+    return {"record": record, "excluded": [*state.get("excluded_upstream", []), *excluded]}
 
 
 def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]]:

@@ -14,7 +14,7 @@ def route(state: RunState) -> dict[str, Any]:
 def choose_route(state: RunState) -> Route:
     fmt = state["format"]
     if fmt == "known_format":
-        return "known_format"  # the LoRA fast path takes over here when an LLM is enabled
+        return "fast_path" if state["options"].use_llm else "known_format"
     return fmt
 
 
