@@ -1,4 +1,5 @@
-"""``cliniq-agent kb``: the terminology knowledge base (import licensed tables, inspect codes and names).
+"""``cliniq-agent kb``: the terminology knowledge base (import licensed tables, inspect codes and names) and the
+code index (``build``, ``search``: Chroma + hybrid retrieval, see cliniq_agent.rag).
 
 Exit codes as for the main CLI: 0 ok; 2 bad input (one ``error: ...`` line on stderr).
 """
@@ -13,7 +14,8 @@ import typer
 
 from cliniq_agent.errors import EXIT_BAD_INPUT, CliniqError
 
-app = typer.Typer(help="Terminology knowledge base: import licensed tables, look up codes and names.",
+app = typer.Typer(help="Terminology knowledge base: import licensed tables, look up codes and names; build and "
+                       "search the code index.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 
 _FILE = {"exists": False, "dir_okay": False, "resolve_path": True}
@@ -84,3 +86,67 @@ def match(
     found = TerminologyKB.load().match_exact(text, system)
     typer.echo(json.dumps([{"system": c.system, "code": c.code, "name": c.display} for c in found],
                           ensure_ascii=False, indent=1))
+
+
+@app.command("build")
+def build(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build again even if this KB's index exists.")] = False,
+    model: Annotated[Optional[str], typer.Option("--model", help="Embedding model (kb/rag/retrieval.toml).")] = None,
+    full_icd10: Annotated[bool, typer.Option("--full-icd10", help="Index all of ICD-10-CM (~98k codes, slow), "
+                                                                   "not only the reportable subset.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Build the code index (Chroma, in the user cache dir); reused while the KB and model are unchanged."""
+    import time  # noqa: PLC0415
+
+    from cliniq_agent.rag import CodeIndex  # noqa: PLC0415
+
+    clock = time.perf_counter()
+    try:
+        index = CodeIndex.open(model, full_icd10=full_icd10, rebuild=rebuild)
+    except (CliniqError, ValueError) as err:
+        raise _fail(str(err)) from err
+    info = index.info() | {"built_now": index.built_now, "seconds": round(time.perf_counter() - clock, 2)}
+    if as_json:
+        typer.echo(json.dumps(info, indent=1))
+        return
+    if index.built_now:
+        state = f"built in {info['build_seconds']:.1f} s"
+    else:
+        state = (f"reused (built in {info['build_seconds']:.1f} s on {str(info['built_at'])[:19]}; "
+                 f"opened in {info['seconds']:.2f} s)")
+    typer.echo(f"code index {info['key']}: {state}")
+    typer.echo(f"  {info['documents']} documents ({info['concepts']} codes), model {info['model_id']}, "
+               f"{int(info['size_bytes']) / 1e6:.1f} MB on disk")
+    typer.echo(f"  {info['folder']}")
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="A name, synonym, abbreviation, translation or misspelling.")],
+    system: Annotated[Optional[str], typer.Option("--system", help="snomed | loinc | rxnorm | icd10 | cvx.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Number of codes.")] = 5,
+    model: Annotated[Optional[str], typer.Option("--model", help="Embedding model (kb/rag/retrieval.toml).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='[{"code","system","name","score"}], best first.')] = False,
+) -> None:
+    """Ranked codes for a text (exact / alias, lexical and vector match; calibrated score 0..1)."""
+    from cliniq_agent.rag import CodeIndex  # noqa: PLC0415
+
+    try:
+        hits = CodeIndex.open(model).search(query, system=system, k=k)
+    except (CliniqError, ValueError) as err:
+        raise _fail(str(err)) from err
+    if as_json:
+        typer.echo(json.dumps([{"code": h.code, "system": h.system, "name": h.name, "score": h.score} for h in hits],
+                              ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"codes for {query!r}" + (f" in {system}" if system else ""))
+    for column in ("#", "score", "system", "code", "name", "match", "matched text", "condition"):
+        table.add_column(column)
+    for rank, hit in enumerate(hits, 1):
+        table.add_row(str(rank), f"{hit.score:.2f}", hit.system, hit.code, hit.name, hit.match, hit.matched_text,
+                      hit.condition or "")
+    Console().print(table if hits else f"no codes for {query!r}")

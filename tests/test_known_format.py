@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cliniq_agent import extract
-from cliniq_agent.known_format import known_format_likelihood, parse_known_format
+from cliniq_agent.known_format.labels import known_format_likelihood
+from cliniq_agent.known_format.parser import parse_known_format
 from cliniq_agent.schema import Assertion
 
 NOTE = """Patient: Hana Takeda

@@ -218,6 +218,13 @@ def _reportable(data: Path, *, limit: int | None, variants: list[str]) -> list[S
     return [run_reportability_suite(pairs[:limit] if limit else pairs, use_llm=False)]
 
 
+@suite("synonyms")
+def _synonyms(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    from cliniq_agent.bench.synonyms import run_synonym_suite
+
+    return run_synonym_suite(data, limit=limit, variants=[v for v in variants if v not in VARIANTS] or None)
+
+
 def run_benchmarks(data: Path, suites: list[str], *, limit: int | None, variants: list[str], console: Console) -> list[SuiteResult]:
     results: list[SuiteResult] = []
     for name in suites:

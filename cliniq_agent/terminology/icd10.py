@@ -15,6 +15,7 @@ def _package() -> ModuleType:
     return simple_icd_10_cm
 
 
+@lru_cache(maxsize=1)
 def package_version() -> str:
     try:
         return f"simple-icd-10-cm {version('simple-icd-10-cm')}"
