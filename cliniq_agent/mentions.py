@@ -24,6 +24,7 @@ Item = Condition | Lab | Med | Immunization
 
 _CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n")
 _RESULT_SEPS = (regex.compile(r"\s+[-–—]+\s+"), regex.compile(r"\s*[:=]\s+"), regex.compile(r"\s*,\s+(?=[^,]*$)"))
+_DASH_TAIL = regex.compile(r"\s[—–]\s|\s-\s")  # "Measles — suspected, awaiting IgM": the name ends at the dash
 _TRAILING_BRACKET = regex.compile(r"\[(?P<inner>[^\]]*)\]\s*$")
 _PAREN = regex.compile(r"\s*\((?![^)]*\d{3})[^)]*\)")
 _DOSE = regex.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s*(?:MG|MCG|G|UNT|UNITS?|ML|MEQ|IU|%|MG/ML|MG/KG)\b(?:\s*/\s*\d+(?:[.,]\d+)?\s*(?:MG|MCG|G|ML|UNT))?", regex.I)
@@ -173,7 +174,7 @@ def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int]
     if kind == "conditions":
         if not (codes.get("snomed") or codes.get("icd10") or raw_name.strip()):
             return None
-        name = clean_name(_strip_status(raw_name, "condition")) or display
+        name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "condition"))[0]) or display
         return Condition(name=name, snomed=codes.get("snomed"), icd10=codes.get("icd10"),
                          status=status_word("condition", text[seg[0]:seg[1]]))
     if kind == "labs":

@@ -13,6 +13,7 @@ from cliniq_agent.resources import user_cache_dir
 
 ADAPTER_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_ADAPTER = ADAPTER_DIR / "cliniq-fastpath-gemma3-270m.lora.gguf"
+AGENT_ADAPTER = ADAPTER_DIR / "cliniq-agent-gemma3-270m.lora.gguf"  # multi-task: fast path + agent turns
 DEFAULT_CHAT_FORMAT = "gemma"  # the base GGUF has no chat template; never let llama.cpp fall back to llama-2
 
 
@@ -43,6 +44,12 @@ def default_base_model() -> Path:
 def default_spec() -> ModelSpec:
     adapter = DEFAULT_ADAPTER if DEFAULT_ADAPTER.exists() else None
     return ModelSpec(model_path=default_base_model(), lora_path=adapter, chat_format=DEFAULT_CHAT_FORMAT, is_default=True)
+
+
+def agent_spec() -> ModelSpec:
+    """The bundled base model with the adapter trained for the agent's choose / confirm turns."""
+    return ModelSpec(model_path=default_base_model(), lora_path=AGENT_ADAPTER, chat_format=DEFAULT_CHAT_FORMAT,
+                     is_default=True)
 
 
 def resolve_spec(model_path: Path | None, lora_path: Path | None, chat_format: str | None) -> ModelSpec:

@@ -17,7 +17,12 @@ _CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
 
 
 def known_format(state: RunState) -> dict[str, Any]:
-    return {"drafts": [deterministic_draft(state["source"].text, producer="known_format")]}
+    from cliniq_agent.nodes.narrative import agent_pass
+
+    text = state["source"].text
+    base = deterministic_draft(text, producer="known_format")
+    agent_draft, dropped = agent_pass(text, base, state["options"], producer="known_format_agent")
+    return {"drafts": [base, agent_draft], "excluded_upstream": dropped}
 
 
 def deterministic_draft(text: str, *, producer: str) -> Draft:

@@ -103,7 +103,7 @@ def _identity(list_name: str, item: Any) -> tuple:
 def _add_or_merge(items: list[Any], list_name: str, item: Any) -> None:
     key = _identity(list_name, item)
     for existing in items:
-        if _identity(list_name, existing) == key or _same_condition(existing, item):
+        if _identity(list_name, existing) == key or _same_condition(existing, item) or _coded_twin(existing, item):
             for field in type(item).model_fields:
                 if field in ("evidence", "issues", "assertion"):
                     continue
@@ -128,6 +128,16 @@ def _same_condition(a: Any, b: Any) -> bool:
     entries_a = {e.locator for e in a.evidence if e.locator and e.locator.startswith("/")}
     same_place = entries_a & {e.locator for e in b.evidence if e.locator and e.locator.startswith("/")}
     return bool(shared_code or same_place and (a.snomed or a.icd10) and (b.snomed or b.icd10))
+
+
+def _coded_twin(a: Any, b: Any) -> bool:
+    """An uncoded lab / medication and a coded one read from the same text are one item."""
+    if type(a) is not type(b) or not isinstance(a, (Lab, Med)):
+        return False
+    field = "loinc" if isinstance(a, Lab) else "rxnorm"
+    if bool(getattr(a, field)) == bool(getattr(b, field)):
+        return False
+    return _spans_overlap(a, b)
 
 
 def _spans_overlap(a: Any, b: Any) -> bool:

@@ -1,0 +1,92 @@
+"""Proposal step: phrases in narrative text that name a diagnosis, a lab test or a drug, found after
+cue words (kb/agent/cues.tsv, five languages) and not already coded by another tier."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import regex
+from pydantic import BaseModel, Field
+
+from cliniq_agent.rag import CodeHit
+from cliniq_agent.tables import kb_table
+from cliniq_agent.textnorm import fold
+
+Kind = Literal["conditions", "labs", "meds"]
+_SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
+_TRIM = " ,:;-–—()[]\"'"
+_LEADING_FILLER = regex.compile(r"^(?:(?:a|an|the|of|with|for|active|acute|chronic|likely|probable|possible|suspected|"
+                                r"presumed|confirmed|el|la|los|las|un|una|de|do|da|o|a|le|les|du|des|une)\s+)+")
+
+
+class Candidate(BaseModel):
+    """A phrase to code, where it is, what kind of item it would be, and what the agent decided."""
+
+    id: int
+    kind: Kind
+    phrase: str
+    span: tuple[int, int]
+    sentence: tuple[int, int]
+    cue: str
+    hits: list[CodeHit] = Field(default_factory=list)
+    chosen: CodeHit | None = None
+    decided_by: str | None = None      # "retrieval" | "model" | "fallback"
+    verdict: str | None = None         # why kept or dropped (for the trace)
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[tuple[str, Kind, regex.Pattern[str], int], ...]:
+    return tuple(
+        (row["id"], row["kind"], regex.compile(row["pattern"]), int(row["max_words"]))  # type: ignore[misc]
+        for row in kb_table("agent", "cues.tsv")
+    )
+
+
+def _sentence_span(text: str, position: int) -> tuple[int, int]:
+    for match in _SENTENCE.finditer(text):
+        if match.start() <= position < match.end():
+            return match.span()
+    return position, min(len(text), position + 200)
+
+
+def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[Candidate]:
+    """Candidate phrases inside ``regions`` that overlap no ``covered`` span (already coded elsewhere)."""
+    folded = fold(text)
+    candidates: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for start, end in regions:
+        for cue_id, kind, pattern, max_words in _cues():
+            for match in pattern.finditer(folded, start, end):
+                span = _phrase_span(text, match.span("phrase"), max_words)
+                if span is None or any(span[0] < c_end and c_start < span[1] for c_start, c_end in covered):
+                    continue
+                phrase = text[span[0]:span[1]]
+                key = (kind, fold(phrase))
+                if key in seen:
+                    continue
+                seen.add(key)
+                candidates.append(Candidate(id=len(candidates), kind=kind, phrase=phrase, span=span,
+                                            sentence=_sentence_span(text, span[0]), cue=cue_id))
+    return candidates
+
+
+def _phrase_span(text: str, span: tuple[int, int], max_words: int) -> tuple[int, int] | None:
+    start, end = span
+    words = list(regex.finditer(r"\S+", text[start:end]))
+    if not words:
+        return None
+    if len(words) > max_words:
+        end = start + words[max_words - 1].end()
+    raw = text[start:end]
+    stripped = raw.strip(_TRIM)
+    if not stripped:
+        return None
+    start += raw.find(stripped)
+    filler = _LEADING_FILLER.match(fold(stripped))
+    if filler:
+        start += filler.end()
+        stripped = stripped[filler.end():]
+    if len(stripped) < 3:
+        return None
+    return start, start + len(stripped)
