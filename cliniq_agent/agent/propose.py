@@ -58,7 +58,7 @@ def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, 
     for start, end in regions:
         for cue_id, kind, pattern, max_words in _cues():
             for match in pattern.finditer(folded, start, end):
-                span = _phrase_span(text, match.span("phrase"), max_words)
+                span = _phrase_span(text, match.span("phrase"), max_words, cut_at_comma=kind == "conditions")
                 if span is None or any(span[0] < c_end and c_start < span[1] for c_start, c_end in covered):
                     continue
                 phrase = text[span[0]:span[1]]
@@ -71,8 +71,12 @@ def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, 
     return candidates
 
 
-def _phrase_span(text: str, span: tuple[int, int], max_words: int) -> tuple[int, int] | None:
+def _phrase_span(text: str, span: tuple[int, int], max_words: int, *, cut_at_comma: bool = False) -> tuple[int, int] | None:
+    """The phrase itself: at most ``max_words`` words, without fillers; a diagnosis ends at its first
+    comma ("brucellosis, awaiting serology" → "brucellosis")."""
     start, end = span
+    if cut_at_comma and "," in text[start:end]:
+        end = start + text[start:end].index(",")
     words = list(regex.finditer(r"\S+", text[start:end]))
     if not words:
         return None

@@ -65,3 +65,18 @@ def rr_pairs(data: Path) -> list[PairCase]:
         if eicr.exists() and rr.exists():
             pairs.append(PairCase(case_id=folder.name, eicr=eicr, rr=rr))
     return pairs
+
+
+def synthetic_dev(path: Path, limit: int | None = None) -> list[TextCase]:
+    """The fast path's held-out synthetic notes (scripts/generate_fastpath_data.py → dev.jsonl): messy labels,
+    malformed or missing inline codes, negations. Gold = the codes of the row's target."""
+    cases = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            target = json.loads(row["target"])
+            gold = {"conditions": [{"snomed" if c[:1].isdigit() else "icd10": c} for c in target.get("c", [])],
+                    "labs": [{"loinc": c} for c in target.get("l", [])],
+                    "meds": [{"rxnorm": c} for c in target.get("m", [])]}
+            cases.append(TextCase(case_id=row["id"], text=row["text"], gold=gold))
+    return cases[:limit] if limit else cases

@@ -10,8 +10,16 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
-from cliniq_agent.bench.datasets import PairCase, TextCase, cda_files, rr_pairs, seed_test_sets, seed_val
-from cliniq_agent.errors import CliniqError
+from cliniq_agent.bench.datasets import (
+    PairCase,
+    TextCase,
+    cda_files,
+    rr_pairs,
+    seed_test_sets,
+    seed_val,
+    synthetic_dev,
+)
+from cliniq_agent.errors import CliniqError, UsageError
 from cliniq_agent.scoring import CaseScore, Counts, percentile, score_case
 
 
@@ -57,12 +65,28 @@ def variant_kwargs(variant: str) -> dict:
     raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
 
 
-def _model_json_valid(extraction) -> bool | None:
-    """Did the model's own answer parse (json_valid=true|repaired in the fast-path notes)? None: no model ran."""
-    for step in extraction.steps:
-        for line in step.outputs.get("notes:fast_path", []) or []:
-            if isinstance(line, str) and "json_valid=" in line:
-                return not line.split("json_valid=")[1].startswith("false")
+def _fast_path_notes(extraction) -> list[str]:
+    return [line for step in extraction.steps for line in step.outputs.get("notes:fast_path", []) or []
+            if isinstance(line, str)]
+
+
+def _model_json_state(extraction) -> str | None:
+    """true | repaired | grammar-retry | false from the fast-path notes; None when no model ran."""
+    for line in _fast_path_notes(extraction):
+        if "json_valid=" in line:
+            return line.split("json_valid=")[1].split(";")[0].split(":")[0].strip()
+    return None
+
+
+def _model_answer(extraction) -> dict | None:
+    """The model's own codes (before grounding and the parser merge), as a compact-like dict."""
+    import json
+
+    for line in _fast_path_notes(extraction):
+        if line.startswith("model answer: {"):
+            answer = json.loads(line[len("model answer: "):])
+            return {"conditions": [{"snomed" if c[:1].isdigit() else "icd10": c} for c in answer["c"]],
+                    "labs": [{"loinc": code} for code in answer["l"]], "meds": [{"rxnorm": code} for code in answer["m"]]}
     return None
 
 
@@ -71,7 +95,8 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
     from cliniq_agent.api import extract
 
     result = SuiteResult(dataset=dataset, variant=variant, cases=len(cases), full=Counts() if with_full else None)
-    model_valid = model_runs = 0
+    json_states: dict[str, int] = {}
+    model_only = Counts()
     start = time.perf_counter()
     for case in cases:
         clock = time.perf_counter()
@@ -80,10 +105,10 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
             prediction = extraction.to_compact(evidence=False)
             result.valid_json += 1
             result.extra["route"] = extraction.route
-            valid = _model_json_valid(extraction)
-            if valid is not None:
-                model_runs += 1
-                model_valid += valid
+            state = _model_json_state(extraction)
+            if state is not None:
+                json_states[state] = json_states.get(state, 0) + 1
+                score_case(case.gold, _model_answer(extraction), model_only, systems=systems)
         except CliniqError as err:
             prediction = None
             result.errors.append(f"{case.case_id}: {err}")
@@ -94,8 +119,10 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
         if case_score.missed or case_score.extra:
             result.misses.append(case_score)
     result.wall_s = time.perf_counter() - start
-    if model_runs:
-        result.extra["model JSON valid"] = f"{model_valid}/{model_runs}"
+    if json_states:
+        runs = sum(json_states.values())
+        result.extra["model JSON"] = ", ".join(f"{k} {v}/{runs}" for k, v in sorted(json_states.items()))
+        result.extra["model-only codes F1"] = f"{model_only.f1:.3f}"
     return result
 
 
@@ -218,11 +245,27 @@ def _reportable(data: Path, *, limit: int | None, variants: list[str]) -> list[S
     return [run_reportability_suite(pairs[:limit] if limit else pairs, use_llm=False)]
 
 
+SYNTHETIC_DEV = Path("build/fastpath_data/dev.jsonl")
+
+
+@suite("fastpath-dev")
+def _fastpath_dev(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Held-out synthetic notes where inline codes are missing or malformed (generate them first:
+    python scripts/generate_fastpath_data.py --seed-dir <data>/seed --out build/fastpath_data)."""
+    if not SYNTHETIC_DEV.exists():
+        raise UsageError(f"{SYNTHETIC_DEV} is missing: run scripts/generate_fastpath_data.py first (scripts/README.md)")
+    cases = synthetic_dev(SYNTHETIC_DEV, limit)
+    return [run_text_suite("synthetic dev (held out)", v, cases, with_full=False) for v in variants]
+
+
 @suite("synonyms")
 def _synonyms(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     from cliniq_agent.bench.synonyms import run_synonym_suite
 
     return run_synonym_suite(data, limit=limit, variants=[v for v in variants if v not in VARIANTS] or None)
+
+
+DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 
 def run_benchmarks(data: Path, suites: list[str], *, limit: int | None, variants: list[str], console: Console) -> list[SuiteResult]:

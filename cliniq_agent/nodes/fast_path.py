@@ -40,24 +40,25 @@ def fast_path(state: RunState) -> dict[str, Any]:
     output, notes = parse(generation.text)
     if generation.finish_reason == "length":
         notes.append(f"model output hit its {budget}-token budget")
+    validity = "repaired" if notes else "true"
     if output is None and style == "short":
         retry = _generate(spec, text, style, budget, constrained=True)
         output, retry_notes = parse(retry.text)
         notes = [f"free output unusable ({'; '.join(notes) or 'no JSON'}); grammar-constrained retry: "
                  + ("ok" if output else "; ".join(retry_notes))]
-        generation = retry
+        generation, validity = retry, "grammar-retry"
     stats = (f"model {spec.model_path.name}" + (f" + {spec.lora_path.name}" if spec.lora_path else "")
              + f" ({style} prompt): {generation.prompt_tokens} prompt / {generation.completion_tokens} output tokens in "
              f"{generation.duration_ms:.0f} ms" + (" (grammar)" if generation.grammar else ""))
     raw = f"raw model output: {generation.text.strip()[:2000]}"
+    answer = f"model answer: {output.model_dump_json(include={'c', 'l', 'm'})}" if output is not None else "model answer: none"
     if output is None:
         parser.notes += [stats, "json_valid=false: the line parser's draft stands alone", raw, *notes]
         return {"drafts": [parser]}
     record, report = merge_model_output(text, parser.record, output, TerminologyKB.load())
-    validity = "repaired" if notes else "true"
     summary = (f"json_valid={validity}; model codes grounded: {report.in_text} in text, {report.via_kb} via KB "
                f"names, {len(report.dropped)} dropped")
-    draft = Draft(producer="fast_path", record=record, notes=[stats, summary, raw, *notes, *report.conflicts])
+    draft = Draft(producer="fast_path", record=record, notes=[stats, summary, raw, answer, *notes, *report.conflicts])
     return {"drafts": [draft], "excluded_upstream": report.dropped}
 
 
