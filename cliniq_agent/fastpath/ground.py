@@ -19,7 +19,7 @@ from cliniq_agent.state import ExcludedItem
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.validate.codes import _ICD10_RE
 
-_LIST_FOR = {"c": "conditions", "x": "conditions", "l": "labs", "m": "meds"}
+_LIST_FOR = {"c": "conditions", "l": "labs", "m": "meds"}
 
 
 class GroundingReport(BaseModel):
@@ -55,17 +55,15 @@ def merge_model_output(text: str, draft: CompactRecord, output: FastPathOutput, 
     clinical = [line.line_span for line in labelled_lines(text) if line.field in CLINICAL_FIELDS] or [(0, len(text))]
     mentions = None
     results = output.results
-    for key, codes in (("c", output.c), ("x", output.x), ("l", output.l), ("m", output.m)):
+    for key, codes in (("c", output.c), ("l", output.l), ("m", output.m)):
         for code in dict.fromkeys(codes):
             system = _system(key, code)
             existing = _find(record, system, code)
             if existing is not None:
-                _confirm(existing, key, code, report)
+                _confirm(existing, code, report)
                 if key == "l" and not existing.result and results.get(code) and results[code] in text:
                     existing.result = results[code]  # a full-JSON answer's result, only when written in the note
                 continue
-            if key == "x":
-                continue  # a non-asserted mention the parser did not see as a coded item: nothing to add
             span = _code_span(text, code)
             via = "text"
             if span is None:
@@ -113,11 +111,12 @@ def _find(record: CompactRecord, system: str, code: str):
     return next((item for item in items if getattr(item, system) == code), None)
 
 
-def _confirm(item, key: str, code: str, report: GroundingReport) -> None:
-    model_asserts = key != "x"
-    if model_asserts != item.assertion.asserted:
-        report.conflicts.append(f"{code}: model says {'asserted' if model_asserts else 'not asserted'}, "
-                                f"the ConText rules say {item.assertion.value}; kept the rules' verdict")
+def _confirm(item, code: str, report: GroundingReport) -> None:
+    """The model answered a code the parser also read: its evidence notes the agreement, and an
+    assertion conflict (the model lists a code the rules found negated) is reported, the rules' verdict kept."""
+    if not item.assertion.asserted:
+        report.conflicts.append(f"{code}: model says asserted, the ConText rules say {item.assertion.value}; "
+                                "kept the rules' verdict")
     item.evidence = [*item.evidence, Evidence(tier=Tier.FAST_PATH, rule="model-agrees", text=code)]
 
 

@@ -24,7 +24,6 @@ class FastPathOutput(BaseModel):
     """Parsed model output (see module docstring)."""
 
     c: list[str] = Field(default_factory=list)
-    x: list[str] = Field(default_factory=list)  # not asserted: only full-JSON ("compact") adapters report these
     l: list[str] = Field(default_factory=list)  # noqa: E741 - the wire format's key
     m: list[str] = Field(default_factory=list)
     results: dict[str, str] = Field(default_factory=dict)  # LOINC → result, from full-JSON answers only
@@ -69,7 +68,7 @@ def _coerce(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     data = dict(data)
-    for key in ("c", "x", "m"):
+    for key in ("c", "m"):
         if key in data and isinstance(data[key], list):
             data[key] = [str(v) for v in data[key] if v is not None]
     if isinstance(data.get("l"), list):  # a [code, result] pair is read as its code

@@ -65,6 +65,19 @@ class BuildContext:
         return self.encounter_date or self.document_date
 
 
+def observation(ctx: BuildContext, identity: str, category_key: str, code: JSON, *,
+                status: str | None = "final") -> tuple[JSON, str]:
+    """The shared skeleton of every Observation: id, meta, category, code, subject, encounter."""
+    resource_id, full_url = ctx.mint("Observation", identity)
+    data: JSON = {"resourceType": "Observation", "id": resource_id, "meta": ctx.meta}
+    if status:
+        data["status"] = status
+    data.update({"category": [fixed_concept(category_key)], "code": code, "subject": ctx.patient_ref})
+    if ctx.encounter_ref:
+        data["encounter"] = ctx.encounter_ref
+    return data, full_url
+
+
 def reference(full_url: str, display: str | None = None) -> JSON:
     ref: JSON = {"reference": full_url}
     if display:

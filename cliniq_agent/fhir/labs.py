@@ -8,7 +8,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.clinical import set_status
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, fixed_concept, put_date, quantity, text_or,
+    JSON, BuildContext, Built, coding, concept, observation, put_date, quantity, text_or,
 )
 from cliniq_agent.fhir.values import ParsedNumber, parse_number
 from cliniq_agent.schema import Lab
@@ -67,18 +67,8 @@ def _interpretation(written: str | None) -> JSON | None:
 
 
 def build_lab(lab: Lab, index: int, ctx: BuildContext) -> Built:
-    resource_id, full_url = ctx.mint("Observation", f"lab:{index}:{lab.loinc or lab.name}")
-    data: JSON = {
-        "resourceType": "Observation",
-        "id": resource_id,
-        "meta": ctx.meta,
-        "category": [fixed_concept("cat_laboratory")],
-        "code": concept([coding("loinc", lab.loinc)], text_or(lab.name, lab.loinc))
-        or {"text": "laboratory test (not named)"},
-        "subject": ctx.patient_ref,
-    }
-    if ctx.encounter_ref:
-        data["encounter"] = ctx.encounter_ref
+    code = concept([coding("loinc", lab.loinc)], text_or(lab.name, lab.loinc)) or {"text": "laboratory test (not named)"}
+    data, full_url = observation(ctx, f"lab:{index}:{lab.loinc or lab.name}", "cat_laboratory", code, status=None)
     _value(lab, data)
     has_result = any(key.startswith("value") for key in data)
     set_status(data, "lab", lab.status, default_key="*" if has_result else "*no-result")

@@ -9,25 +9,13 @@ from __future__ import annotations
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, fixed_coding, fixed_concept, put_date, text_or,
+    JSON, BuildContext, Built, fixed_coding, fixed_concept, observation, put_date, text_or,
 )
 from cliniq_agent.schema import Social, Travel
 
 
 def _observation(ctx: BuildContext, identity: str, code_key: str, text: str | None = None) -> tuple[JSON, str]:
-    resource_id, full_url = ctx.mint("Observation", identity)
-    data: JSON = {
-        "resourceType": "Observation",
-        "id": resource_id,
-        "meta": ctx.meta,
-        "status": "final",
-        "category": [fixed_concept("cat_social_history")],
-        "code": fixed_concept(code_key, text),
-        "subject": ctx.patient_ref,
-    }
-    if ctx.encounter_ref:
-        data["encounter"] = ctx.encounter_ref
-    return data, full_url
+    return observation(ctx, identity, "cat_social_history", fixed_concept(code_key, text))
 
 
 def build_pregnancy(social: Social, ctx: BuildContext) -> Built | None:

@@ -12,7 +12,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, fixed_coding, fixed_concept, put_date, quantity, text_or,
+    JSON, BuildContext, Built, coding, concept, fixed_coding, fixed_concept, observation, put_date, quantity, text_or,
 )
 from cliniq_agent.fhir.values import parse_number
 from cliniq_agent.schema import Vital
@@ -55,18 +55,7 @@ def _code(name: str, own_loinc: str | None) -> JSON:
 
 
 def _observation(ctx: BuildContext, identity: str, code: JSON, date: str | None) -> tuple[JSON, str]:
-    resource_id, full_url = ctx.mint("Observation", identity)
-    data: JSON = {
-        "resourceType": "Observation",
-        "id": resource_id,
-        "meta": ctx.meta,
-        "status": "final",
-        "category": [fixed_concept("cat_vital_signs")],
-        "code": code,
-        "subject": ctx.patient_ref,
-    }
-    if ctx.encounter_ref:
-        data["encounter"] = ctx.encounter_ref
+    data, full_url = observation(ctx, identity, "cat_vital_signs", code)
     put_date(data, "effectiveDateTime", date, fallback=ctx.clinical_date())
     return data, full_url
 
