@@ -78,6 +78,22 @@ def _model_json_state(extraction) -> str | None:
     return None
 
 
+def _agent_turns(extraction) -> int | None:
+    """Model turns the narrative agent took in this run (None when the agent did not run)."""
+    import re
+
+    found = None
+    for step in extraction.steps:
+        for key, lines in step.outputs.items():
+            if not key.startswith("notes:"):
+                continue
+            for line in lines or []:
+                match = re.match(r"agent: \d+ candidate phrase\(s\), (\d+) model turn", str(line))
+                if match:
+                    found = (found or 0) + int(match.group(1))
+    return found
+
+
 def _model_answer(extraction) -> dict | None:
     """The model's own codes (before grounding and the parser merge), as a compact-like dict."""
     import json
@@ -97,6 +113,7 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
     result = SuiteResult(dataset=dataset, variant=variant, cases=len(cases), full=Counts() if with_full else None)
     json_states: dict[str, int] = {}
     model_only = Counts()
+    agent_turns: list[int] = []
     start = time.perf_counter()
     for case in cases:
         clock = time.perf_counter()
@@ -105,6 +122,9 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
             prediction = extraction.to_compact(evidence=False)
             result.valid_json += 1
             result.extra["route"] = extraction.route
+            turns = _agent_turns(extraction)
+            if turns is not None:
+                agent_turns.append(turns)
             state = _model_json_state(extraction)
             if state is not None:
                 json_states[state] = json_states.get(state, 0) + 1
@@ -119,6 +139,8 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
         if case_score.missed or case_score.extra:
             result.misses.append(case_score)
     result.wall_s = time.perf_counter() - start
+    if agent_turns:
+        result.extra["agent turns/case"] = f"mean {sum(agent_turns) / len(agent_turns):.2f}, max {max(agent_turns)}"
     if json_states:
         runs = sum(json_states.values())
         result.extra["model JSON"] = ", ".join(f"{k} {v}/{runs}" for k, v in sorted(json_states.items()))
