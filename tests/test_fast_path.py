@@ -12,7 +12,7 @@ from cliniq_agent.fastpath.ground import merge_model_output
 from cliniq_agent.fastpath.output_format import FastPathOutput, parse_compact_output, parse_output, to_target
 from cliniq_agent.fastpath.prompt import model_input
 from cliniq_agent.llm.models import DEFAULT_ADAPTER, default_base_model
-from cliniq_agent.nodes.known_format import deterministic_draft
+from cliniq_agent.text_tiers import deterministic_draft
 from cliniq_agent.nodes.merge_validate import merge_drafts
 from cliniq_agent.state import Draft
 from cliniq_agent.schema import CompactRecord, Condition, Lab, Med, Tier

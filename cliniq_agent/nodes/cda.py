@@ -8,7 +8,7 @@ from typing import Any
 from cliniq_agent.cda import CdaParse, parse_cda
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.lookup.tier import extract_lookup_draft
-from cliniq_agent.nodes.narrative import agent_pass
+from cliniq_agent.text_tiers import agent_pass
 from cliniq_agent.regex_tier.tier import extract_markers_draft
 from cliniq_agent.schema import CompactRecord, Tier
 from cliniq_agent.state import Draft, ExcludedItem, RunOptions, RunState

@@ -19,7 +19,7 @@ from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.llm.models import ModelSpec, resolve_spec
 from cliniq_agent.mentions import split_clauses
 from cliniq_agent.llm.runtime import Generation, chat, complete, grammar_from_file
-from cliniq_agent.nodes.known_format import deterministic_draft
+from cliniq_agent.text_tiers import deterministic_draft
 from cliniq_agent.resources import read_prompt
 from cliniq_agent.state import Draft, RunState
 from cliniq_agent.terminology import TerminologyKB

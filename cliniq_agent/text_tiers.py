@@ -1,0 +1,85 @@
+"""The text tiers every text route shares: the line parser, the regex tier, the KB lookup tier
+(``deterministic_draft``) and the narrative agent over whatever they left uncoded (``agent_pass``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cliniq_agent.agent.graph import run_agent
+from cliniq_agent.context import ContextEngine
+from cliniq_agent.errors import ModelError
+from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.known_format.parser import parse_known_format
+from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
+from cliniq_agent.lookup.tier import extract_lookup_draft
+from cliniq_agent.regex_tier.tier import extract_markers_draft
+from cliniq_agent.schema import CompactRecord
+from cliniq_agent.state import Draft, RunOptions
+
+_CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
+
+
+def deterministic_draft(text: str, *, producer: str) -> Draft:
+    """Line parser + regex tier + lookup tier over one text (the no-LLM extraction of any text)."""
+    engine = ContextEngine.default()
+    record, unclaimed = parse_known_format(text, engine=engine)
+    extra = extract_markers_draft(text, unclaimed, engine=engine) if unclaimed else CompactRecord()
+    _extend(record, extra)
+    clinical_values = [line.value_span for line in labelled_lines(text) if line.field in CLINICAL_FIELDS]
+    coded = [evidence.span for item in _items(record) if _has_code(item) for evidence in item.evidence if evidence.span]
+    _extend(record, extract_lookup_draft(text, [*unclaimed, *clinical_values], engine=engine, skip=coded))
+    notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
+    return Draft(producer=producer, record=record, notes=notes)
+
+
+def _extend(record: CompactRecord, extra: CompactRecord) -> None:
+    for name in CompactRecord.ITEM_LISTS:
+        getattr(record, name).extend(getattr(extra, name))
+
+
+def _items(record: CompactRecord) -> list[Any]:
+    return [item for name in CompactRecord.ITEM_LISTS if name != "vitals" for item in getattr(record, name)]
+
+
+def _has_code(item: Any) -> bool:
+    return any(getattr(item, field, None) for field in _CODE_FIELDS)
+
+
+def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,
+               regions: list[tuple[int, int]] | None = None) -> tuple[Draft, list]:
+    """Run the agent over ``regions`` (default: all unlabelled text and clinical lines), skipping spans
+    another tier already coded."""
+    if regions is None:
+        skip = {line.line_span for line in labelled_lines(text) if line.field not in CLINICAL_FIELDS}
+        regions = _complement(len(text), sorted(skip))
+    covered = [e.span for name in ("conditions", "labs", "meds", "immunizations")
+               for item in getattr(base.record, name) if _has_code(item) for e in item.evidence if e.span]
+    spec, notes = _spec(options)
+    result = run_agent(text, regions, covered, spec)
+    notes += [f"agent: {len(result['candidates'])} candidate phrase(s), {len(result['turns'])} model turn(s)"]
+    notes += [f"turn {t.kind} '{t.question}' → {t.answer} ({t.duration_ms:.0f} ms)" for t in result["turns"]]
+    notes += [f"candidate '{c.phrase}' [{c.cue}] → {c.chosen.code if c.chosen else 'none'}: {c.verdict}"
+              for c in result["candidates"]]
+    return Draft(producer=producer, record=result["record"], notes=notes), result["dropped"]
+
+
+def _spec(options: RunOptions) -> tuple[ModelSpec | None, list[str]]:
+    if not options.use_llm:
+        return None, ["agent: no model (--no-llm): deterministic decisions only"]
+    try:
+        if options.model_path is None:
+            return agent_spec(), []
+        return resolve_spec(options.model_path, options.lora_path, options.chat_format), []
+    except ModelError as err:
+        return None, [f"agent: model unavailable ({err}); deterministic decisions only"]
+
+
+def _complement(length: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    regions, cursor = [], 0
+    for start, end in spans:
+        if start > cursor:
+            regions.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < length:
+        regions.append((cursor, length))
+    return regions
