@@ -97,3 +97,17 @@ def test_missing_model_file_is_a_usage_error(tmp_path) -> None:
     done = subprocess.run(args, input=NOTE, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: model file") and "does not exist" in done.stderr
+
+
+@pytest.mark.llm
+def test_chat_path_for_full_json_adapters_falls_back_honestly(tmp_path) -> None:
+    """--prompt-style compact goes through the chat template; an answer that cannot be read leaves the
+    line parser's draft standing, and the trace says so."""
+    note = "Patient: Ola Nordmann\nDx: Mumps (SNOMED 36989005)\n"
+    result = extract(note, model_path=default_base_model(), chat_format="gemma", prompt_style="compact",
+                     persist_trace=False)
+    assert result.route == "fast_path"
+    assert [c.snomed for c in result.record.conditions] == ["36989005"]
+    notes = next(s.outputs["notes:fast_path"] for s in result.steps if s.node == "fast_path")
+    assert any("compact prompt" in n for n in notes)
+    assert any(n.startswith("json_valid=") for n in notes)
