@@ -216,6 +216,14 @@ class CompactRecord(BaseModel):
         return json.dumps(self.to_compact(evidence=evidence), ensure_ascii=False, indent=indent)
 
 
+_ITEM_CLASS: dict[str, type] = {"conditions": Condition, "labs": Lab, "meds": Med, "immunizations": Immunization}
+
+
+def coded_item(list_name: str, system: str, code: str, name: str | None, **fields: Any) -> _Item:
+    """A new item of list ``list_name`` carrying ``code`` in its ``system`` field (snomed, icd10, loinc …)."""
+    return _ITEM_CLASS[list_name](name=name, **{system: code}, **fields)
+
+
 def _strip_key(node: Any, key: str) -> None:
     if isinstance(node, dict):
         node.pop(key, None)

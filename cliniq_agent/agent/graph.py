@@ -23,7 +23,7 @@ from cliniq_agent.agent.turns import TurnRecord, choose, confirm
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.rag import CodeIndex
-from cliniq_agent.schema import CompactRecord, Condition, Evidence, Lab, Med, Tier
+from cliniq_agent.schema import CompactRecord, Condition, Evidence, Tier, coded_item
 from cliniq_agent.state import ExcludedItem
 from cliniq_agent.validate import check_code
 
@@ -122,20 +122,12 @@ def ground_node(state: AgentState) -> dict[str, Any]:
         tier = Tier.AGENT if candidate.decided_by == "model" else Tier.RAG
         evidence = [Evidence(tier=tier, span=candidate.span, text=text[candidate.span[0]:candidate.span[1]],
                              rule=f"{candidate.cue};{chosen.match}:{chosen.matched_text}", score=chosen.score)]
-        item = _item(candidate, chosen, evidence)
+        item = coded_item(candidate.kind, chosen.system, chosen.code, chosen.name, evidence=evidence)
         item.assertion = verdict.assertion
         if isinstance(item, Condition) and verdict.certainty == "suspected":
             item.status = "suspected"
         getattr(record, candidate.kind).append(item)
     return {"record": record, "dropped": dropped}
-
-
-def _item(candidate: Candidate, chosen, evidence: list[Evidence]) -> Condition | Lab | Med:
-    if candidate.kind == "conditions":
-        return Condition(name=chosen.name, **{chosen.system: chosen.code}, evidence=evidence)
-    if candidate.kind == "labs":
-        return Lab(name=chosen.name, loinc=chosen.code, evidence=evidence)
-    return Med(name=chosen.name, rxnorm=chosen.code, evidence=evidence)
 
 
 def _dropped(candidate: Candidate, reason: str) -> ExcludedItem:

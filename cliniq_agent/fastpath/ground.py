@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from cliniq_agent.fastpath.output_format import FastPathOutput
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.lookup.scanner import find_kb_mentions
-from cliniq_agent.schema import CompactRecord, Condition, Evidence, Lab, Med, Tier
+from cliniq_agent.schema import CompactRecord, Evidence, Tier, coded_item
 from cliniq_agent.state import ExcludedItem
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.validate.codes import _ICD10_RE
@@ -126,9 +126,7 @@ def _new_item(key: str, system: str, code: str, text: str, span: tuple[int, int]
     concept = kb.lookup(system, code)
     name = concept.display if concept else None
     evidence = [_evidence(text, span, line, code)]
-    if key == "c":
-        return Condition(name=name, **{system: code}, evidence=evidence)
-    if key == "l":
-        grounded_result = result if result and result in text[line[0]:line[1]] else None
-        return Lab(name=name, loinc=code, result=grounded_result, evidence=evidence)
-    return Med(name=name, rxnorm=code, evidence=evidence)
+    extra = {}
+    if key == "l":  # a result only when it is written on the code's own line
+        extra["result"] = result if result and result in text[line[0]:line[1]] else None
+    return coded_item(_LIST_FOR[key], system, code, name, evidence=evidence, **extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import regex
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.tables import kb_table
 from cliniq_agent.textnorm import fold
@@ -14,7 +14,9 @@ CLINICAL_FIELDS = frozenset({"conditions", "labs", "meds", "vitals", "immunizati
 
 
 class LabelledLine(BaseModel):
-    """One "Label: value" line; ``value_span`` indexes the original text."""
+    """One "Label: value" line; ``value_span`` indexes the original text. Frozen: instances are cached."""
+
+    model_config = ConfigDict(frozen=True)
 
     line_no: int
     label: str
@@ -33,7 +35,15 @@ def _label_regex() -> tuple[regex.Pattern[str], dict[str, str]]:
 
 
 def labelled_lines(text: str) -> list[LabelledLine]:
-    """Every line that starts with a known label followed by ':'."""
+    """Every line that starts with a known label followed by ':'.
+
+    Format detection, the line parser, the fast path's prompt and budget, grounding and the agent all
+    ask for the same text's lines during one run: the split is computed once per text."""
+    return list(_labelled_lines(text))
+
+
+@lru_cache(maxsize=16)
+def _labelled_lines(text: str) -> tuple[LabelledLine, ...]:
     pattern, fields = _label_regex()
     folded = fold(text)
     lines = []
@@ -51,7 +61,7 @@ def labelled_lines(text: str) -> list[LabelledLine]:
                 line_span=match.span(),
             )
         )
-    return lines
+    return tuple(lines)
 
 
 def known_format_likelihood(text: str) -> float:

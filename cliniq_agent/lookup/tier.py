@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from cliniq_agent.context import ContextEngine
-from cliniq_agent.lookup.scanner import KBMention, find_kb_mentions
-from cliniq_agent.schema import CompactRecord, Condition, Evidence, Immunization, Lab, Med, Tier
-from cliniq_agent.tables import kb_table
+from cliniq_agent.lookup.scanner import find_kb_mentions
+from cliniq_agent.regex_tier.markers import non_finding_codes
+from cliniq_agent.schema import CompactRecord, Condition, Evidence, Tier, coded_item
 from cliniq_agent.terminology import TerminologyKB
-
-
-@lru_cache(maxsize=1)
-def _non_findings() -> frozenset[tuple[str, str]]:
-    return frozenset((row["system"], row["code"]) for row in kb_table("regex", "non_finding_codes.tsv"))
 
 
 def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: ContextEngine,
@@ -22,11 +15,11 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
     kb = kb or TerminologyKB.load()
     record = CompactRecord()
     for mention in find_kb_mentions(text, kb, spans):
-        if (mention.system, mention.code) in _non_findings():
+        if (mention.system, mention.code) in non_finding_codes():
             continue
         if any(mention.span[0] < end and start < mention.span[1] for start, end in skip):
             continue
-        item = _item(mention)
+        item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         verdict = engine.assess(text, mention.span)
         item.assertion = verdict.assertion
         if isinstance(item, Condition) and verdict.certainty == "suspected":
@@ -35,13 +28,3 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
                                   rule=f"lookup:{mention.system}" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]
         getattr(record, mention.kind).append(item)
     return record
-
-
-def _item(mention: KBMention) -> Condition | Lab | Med | Immunization:
-    if mention.kind == "conditions":
-        return Condition(name=mention.name, snomed=mention.code)
-    if mention.kind == "labs":
-        return Lab(name=mention.name, loinc=mention.code)
-    if mention.kind == "meds":
-        return Med(name=mention.name, rxnorm=mention.code)
-    return Immunization(name=mention.name, cvx=mention.code)

@@ -51,7 +51,8 @@ def _system_by_oid() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _non_finding_codes() -> frozenset[tuple[str, str]]:
+def non_finding_codes() -> frozenset[tuple[str, str]]:
+    """(system, code) pairs that label a structure (problem type, section, document), never a finding."""
     return frozenset((row["system"], row["code"]) for row in kb_table("regex", "non_finding_codes.tsv"))
 
 
@@ -113,7 +114,7 @@ def _xml_markers(text: str) -> list[CodeMarker]:
         if system not in _KIND_BY_SYSTEM or not attrs.get("code"):
             continue
         code = normalize_code(system, attrs["code"])
-        if (system, code) in _non_finding_codes():
+        if (system, code) in non_finding_codes():
             continue
         block = next((b for b in blocks if b[0] <= match.start() < b[1]), None)
         if local == "value" and (block is None or _block_has_loinc(text[block[0]:block[1]])):
