@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.dates import normalize_date
 from cliniq_agent.known_format.fields import to_ucum
-from cliniq_agent.regex_tier.markers import CodeMarker, find_code_markers
+from cliniq_agent.regex_tier.markers import CodeMarker, find_bare_codes, find_code_markers
 from cliniq_agent.results import interpret, numeric_value
 from cliniq_agent.schema import Condition, Evidence, Immunization, Lab, Med, Tier
 from cliniq_agent.tables import kb_table
@@ -115,7 +115,10 @@ def clean_name(raw: str) -> str | None:
 def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, tier: Tier = Tier.LINE) -> list[Item]:
     """Items of list ``kind`` ('conditions', 'labs', 'meds', 'immunizations') found in one clause."""
     start, end = clause.span
-    markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start)}) for m in find_code_markers(text[start:end])]
+    found = find_code_markers(text[start:end])
+    if tier == Tier.LINE and not any(m.kind == kind for m in found):  # the line's label says what a bare code is
+        found = sorted([*found, *find_bare_codes(text[start:end], kind)], key=lambda m: m.span)
+    markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start)}) for m in found]
     items: list[Item] = []
     for (seg_start, seg_end), seg_markers in _segments(text, clause, markers):
         name_end = seg_markers[0].span[0] if seg_markers else seg_end
@@ -175,6 +178,8 @@ def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int]
         if not (codes.get("snomed") or codes.get("icd10") or raw_name.strip()):
             return None
         name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "condition"))[0]) or display
+        if not name and after.strip():  # "B20 (Human immunodeficiency virus disease)": the name follows the code
+            name = clean_name(after.strip().strip("()[]"))
         return Condition(name=name, snomed=codes.get("snomed"), icd10=codes.get("icd10"),
                          status=status_word("condition", text[seg[0]:seg[1]]))
     if kind == "labs":

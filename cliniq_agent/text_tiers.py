@@ -8,15 +8,16 @@ from typing import Any
 from cliniq_agent.agent.graph import run_agent
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.errors import ModelError
-from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.known_format.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, labelled_lines
 from cliniq_agent.known_format.parser import parse_known_format
 from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
-from cliniq_agent.lookup.tier import extract_lookup_draft
+from cliniq_agent.lookup.tier import extract_lookup_draft, link_icd10_conditions
 from cliniq_agent.regex_tier.tier import extract_markers_draft
 from cliniq_agent.schema import CompactRecord
 from cliniq_agent.state import Draft, RunOptions
 
 _CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
+_TEST_FIELDS = frozenset({"labs", "meds", "vitals", "immunizations"})
 
 
 def deterministic_draft(text: str, *, producer: str) -> Draft:
@@ -25,9 +26,13 @@ def deterministic_draft(text: str, *, producer: str) -> Draft:
     record, unclaimed = parse_known_format(text, engine=engine)
     extra = extract_markers_draft(text, unclaimed, engine=engine) if unclaimed else CompactRecord()
     _extend(record, extra)
-    clinical_values = [line.value_span for line in labelled_lines(text) if line.field in CLINICAL_FIELDS]
+    link_icd10_conditions(record)
+    clinical_values = [line.value_span for line in labelled_lines(text)
+                       if line.field in CLINICAL_FIELDS | NARRATIVE_FIELDS]
     coded = [evidence.span for item in _items(record) if _has_code(item) for evidence in item.evidence if evidence.span]
-    _extend(record, extract_lookup_draft(text, [*unclaimed, *clinical_values], engine=engine, skip=coded))
+    tests = [line.value_span for line in labelled_lines(text) if line.field in _TEST_FIELDS]
+    _extend(record, extract_lookup_draft(text, [*unclaimed, *clinical_values], engine=engine, skip=coded,
+                                         test_spans=tests))
     notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
     return Draft(producer=producer, record=record, notes=notes)
 
@@ -50,7 +55,8 @@ def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,
     """Run the agent over ``regions`` (default: all unlabelled text and clinical lines), skipping spans
     another tier already coded."""
     if regions is None:
-        skip = {line.line_span for line in labelled_lines(text) if line.field not in CLINICAL_FIELDS}
+        skip = {line.line_span for line in labelled_lines(text)
+                if line.field not in CLINICAL_FIELDS | NARRATIVE_FIELDS}
         regions = _complement(len(text), sorted(skip))
     covered = [e.span for name in ("conditions", "labs", "meds", "immunizations")
                for item in getattr(base.record, name) if _has_code(item) for e in item.evidence if e.span]

@@ -38,6 +38,9 @@ def unmark(marked: str) -> tuple[str, tuple[int, int]]:
 
 
 EN = [
+    # a long test name between the disease word and its negative result
+    Case("en", "The [hepatitis C] antibody with reflex to RNA testing was negative.", NEG),
+    Case("en", "[Measles] IgM positive and rubella IgG antibody screen negative.", P),
     Case("en", "Patient denies [fever], cough, or rash.", NEG),
     Case("en", "Patient denies fever, cough, or [rash].", NEG),
     Case("en", "No fever but positive for [influenza] A.", P),
@@ -98,6 +101,7 @@ EN = [
 ]
 
 ES = [
+    Case("es", "La prueba de [VIH] de cuarta generación por inmunoensayo combinado fue negativa.", NEG),
     Case("es", "Niega [fiebre], tos o exantema.", NEG),
     Case("es", "Niega fiebre, tos o [exantema].", NEG),
     Case("es", "No presenta fiebre pero la PCR es positiva para [sarampión].", P),
@@ -125,6 +129,7 @@ ES = [
 ]
 
 PT = [
+    Case("pt", "O exame de [HIV] de quarta geração por imunoensaio combinado deu não reagente.", NEG),
     Case("pt", "Nega [febre], tosse ou manchas no corpo.", NEG),
     Case("pt", "Sem febre, mas com IgM reagente para [sarampo].", P),
     Case("pt", "[Dengue] descartada após NS1 e sorologia negativos.", RO),
@@ -149,6 +154,7 @@ PT = [
 ]
 
 FR = [
+    Case("fr", "La sérologie [VIH] de quatrième génération par immunoanalyse combinée est revenue négative.", NEG),
     Case("fr", "Pas de [fièvre] ni de toux.", NEG),
     Case("fr", "Pas de fièvre mais PCR positive pour la [rougeole].", P),
     Case("fr", "[Rougeole] exclue après une sérologie négative.", RO),
@@ -173,6 +179,7 @@ FR = [
 ]
 
 VI = [
+    Case("vi", "Xét nghiệm [HIV] kháng nguyên kháng thể thế hệ thứ tư âm tính.", NEG),
     Case("vi", "Bệnh nhân không [sốt], không ho.", NEG),
     Case("vi", "Benh nhan khong [sot], khong ho, khong phat ban.", NEG),
     Case("vi", "Không sốt nhưng xét nghiệm dương tính với [cúm A].", P),

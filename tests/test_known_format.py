@@ -82,3 +82,23 @@ def test_extract_routes_known_format_without_llm() -> None:
     assert [c["snomed"] for c in compact["conditions"]] == ["36188001"]
     assert all("assertion" not in c for c in compact["conditions"])
     assert any("ruled_out" in e.reason or "negated" in e.reason for e in result.excluded)
+
+
+def test_bare_icd10_code_on_a_dx_line() -> None:
+    """A Dx line's label says what an unlabelled code is; only codes that exist in ICD-10-CM count, and a
+    precise ICD-10-CM → reportable-condition link adds the SNOMED code, traced as a lookup."""
+    note = ("Patient: Ada Moss\nDx: A37.90 Whooping cough\nDx: Measles (B05.9), confirmed by IgM\n"
+            "Dx: H1N1 influenza\nDx: B12 deficiency\n")
+    record, _ = parse_known_format(note)
+    assert [(c.name, c.icd10) for c in record.conditions] == [
+        ("Whooping cough", "A37.90"), ("Measles", "B05.9"), ("H1N1 influenza", None), ("B12 deficiency", None)]
+    result = extract(note, use_llm=False, persist_trace=False)
+    by_icd = {c.icd10: c for c in result.record.conditions if c.icd10}
+    assert by_icd["A37.90"].snomed == "27836007" and by_icd["B05.9"].snomed == "14189004"
+    assert any(e.rule == "icd10_link:icd10:A37.9" for e in by_icd["A37.90"].evidence)
+
+
+def test_bare_code_needs_the_label() -> None:
+    note = "Patient: Ada Moss\nReason: seen in room B20 for cough\nDx: Acute bronchitis\n"
+    record, _ = parse_known_format(note)
+    assert not any(c.icd10 for c in record.conditions)

@@ -29,3 +29,30 @@ def test_narrative_keeps_only_asserted_mentions() -> None:
     reasons = {e.item.get("snomed"): e.reason for e in result.excluded}
     assert reasons["14189004"].startswith("family")
     assert any(code and reason.startswith("ruled_out") for code, reason in reasons.items())
+
+
+def test_organism_named_as_diagnosis_becomes_its_disorder() -> None:
+    kb = TerminologyKB.load()
+    organism = kb.condition("6415009")                 # RCTC: Human respiratory syncytial virus (organism)
+    assert kb.diagnosis_condition(organism).snomed == "55735004"   # RSV infection (disorder)
+    measles = kb.condition("14189004")
+    assert kb.diagnosis_condition(measles) is measles
+    note = "Toddler with wheeze and cough.\nImpression: respiratory syncytial virus bronchiolitis, stable on room air."
+    assert [c.snomed for c in extract(note, use_llm=False, persist_trace=False).record.conditions] == ["55735004"]
+
+
+def test_disease_word_in_a_lab_or_med_line_is_not_a_diagnosis() -> None:
+    note = ("Patient: Omar Haddad\nDx: Community-acquired pneumonia\n"
+            "Lab: Influenza A H3 RNA by PCR, nasal swab - Detected\n"
+            "Meds: hepatitis B vaccine recombinant 20 mcg IM today\n")
+    result = extract(note, use_llm=False, persist_trace=False)
+    assert not [c for c in result.record.conditions if c.snomed]
+
+
+def test_reason_line_prose_is_scanned_with_context() -> None:
+    note = ("Patient: Lena Park\nDOB: 2019-02-11\nEncounter: 2026-03-02\n"
+            "Reason: two days of vomiting; stool culture grew Shigella sonnei and the clinician diagnosed shigellosis. "
+            "Sibling has hepatitis A.\n")
+    result = extract(note, use_llm=False, persist_trace=False)
+    assert [c.snomed for c in result.record.conditions] == ["36188001"]
+    assert any(e.item.get("snomed") == "40468003" and e.reason.startswith("family") for e in result.excluded)

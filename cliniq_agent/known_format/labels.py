@@ -11,6 +11,8 @@ from cliniq_agent.tables import kb_table
 from cliniq_agent.textnorm import fold
 
 CLINICAL_FIELDS = frozenset({"conditions", "labs", "meds", "vitals", "immunizations"})
+# Free-text fields whose value is clinical prose: the text tiers scan them like unlabelled narrative.
+NARRATIVE_FIELDS = frozenset({"encounter.reason"})
 
 
 class LabelledLine(BaseModel):

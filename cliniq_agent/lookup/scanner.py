@@ -87,7 +87,8 @@ def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: Termi
             return None
         if _analyte_pattern().match(fold(text[span[1]: span[1] + 40])):
             return None
-        name = condition.name
+        condition = kb.diagnosis_condition(condition)
+        code, name = condition.snomed, condition.name
     else:
         concept = kb.lookup(system, code)
         if concept is None:

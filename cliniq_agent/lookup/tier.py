@@ -10,14 +10,21 @@ from cliniq_agent.terminology import TerminologyKB
 
 
 def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: ContextEngine,
-                         kb: TerminologyKB | None = None, skip: list[tuple[int, int]] = ()) -> CompactRecord:
-    """Items for KB names inside ``spans`` that do not overlap ``skip`` (spans other tiers already coded)."""
+                         kb: TerminologyKB | None = None, skip: list[tuple[int, int]] = (),
+                         test_spans: list[tuple[int, int]] = ()) -> CompactRecord:
+    """Items for KB names inside ``spans`` that do not overlap ``skip`` (spans other tiers already coded).
+
+    Inside ``test_spans`` (lab, medication and vital-sign lines) a disease name names the test, the
+    drug's indication or the vaccine, not a diagnosis: no condition comes from there (a positive lab
+    still reaches reportability through its LOINC code and result)."""
     kb = kb or TerminologyKB.load()
     record = CompactRecord()
     for mention in find_kb_mentions(text, kb, spans):
         if (mention.system, mention.code) in non_finding_codes():
             continue
-        if any(mention.span[0] < end and start < mention.span[1] for start, end in skip):
+        if _overlaps(mention.span, skip):
+            continue
+        if mention.kind == "conditions" and _overlaps(mention.span, test_spans):
             continue
         item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         verdict = engine.assess(text, mention.span)
@@ -28,3 +35,24 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
                                   rule=f"lookup:{mention.system}" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]
         getattr(record, mention.kind).append(item)
     return record
+
+
+def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None) -> None:
+    """Give a condition coded only in ICD-10-CM the SNOMED code of the reportable condition its code
+    precisely indicates ("B20" → HIV infection); broad and exposure links (Z20.822) say too little."""
+    kb = kb or TerminologyKB.load()
+    for condition in record.conditions:
+        if condition.snomed or not condition.icd10:
+            continue
+        link = kb.icd10_condition(condition.icd10)
+        target = kb.condition(link.condition) if link and link.strength == "precise" else None
+        if target is None:
+            continue
+        condition.snomed = kb.diagnosis_condition(target).snomed
+        condition.evidence.append(Evidence(tier=Tier.LOOKUP, rule=f"icd10_link:{link.via}",
+                                           text=condition.evidence[0].text if condition.evidence else None,
+                                           span=condition.evidence[0].span if condition.evidence else None))
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from cliniq_agent.tables import kb_table
 from cliniq_agent.validate import normalize_code
+from cliniq_agent.validate.codes import icd10_exists
 
 ItemKind = Literal["conditions", "labs", "meds", "immunizations"]
 
@@ -43,6 +44,28 @@ def _label_rules() -> tuple[tuple[str, str, ItemKind, regex.Pattern[str]], ...]:
         (row["id"], row["system"], row["kind"], regex.compile(row["pattern"], regex.I))  # type: ignore[misc]
         for row in kb_table("regex", "code_markers.tsv")
     )
+
+
+@lru_cache(maxsize=1)
+def _bare_rules() -> tuple[tuple[str, str, str, regex.Pattern[str]], ...]:
+    return tuple((row["id"], row["system"], row["kind"], regex.compile(row["pattern"]))
+                 for row in kb_table("regex", "bare_codes.tsv"))
+
+
+def find_bare_codes(text: str, kind: str) -> list[CodeMarker]:
+    """Unlabelled codes in one clause of a line labelled ``kind`` (kb/regex/bare_codes.tsv); only codes
+    that exist in the terminology count."""
+    found = []
+    for rule_id, system, rule_kind, pattern in _bare_rules():
+        if rule_kind != kind:
+            continue
+        for match in pattern.finditer(text):
+            code = normalize_code(system, match.group("code"))
+            if system == "icd10" and not icd10_exists(code):
+                continue
+            span = match.span() if rule_id.endswith("bracketed") else match.span("code")
+            found.append(CodeMarker(system=system, code=code, kind=rule_kind, span=span, rule=rule_id))
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -163,6 +163,16 @@ class TerminologyKB:
     def condition(self, snomed: str) -> ReportableCondition | None:
         return self._by_condition.get(snomed.strip())
 
+    def diagnosis_condition(self, condition: ReportableCondition) -> ReportableCondition:
+        """The condition a *diagnosis* naming ``condition`` denotes.
+
+        RCTC lists a few organisms as conditions ("Human respiratory syncytial virus (organism)"); a
+        diagnosis names the disorder, so an organism with exactly one refining disorder maps to it."""
+        if not condition.rctc_name.endswith("(organism)"):
+            return condition
+        children = [c for c in self._conditions if c.parent == condition.snomed and not c.rctc_name.endswith("(organism)")]
+        return children[0] if len(children) == 1 else condition
+
     def _condition_concept(self, condition: ReportableCondition) -> Concept:
         return Concept(system="snomed", code=condition.snomed, display=strip_semantic_tag(condition.rctc_name),
                        synonyms=tuple(dict.fromkeys([condition.name, *(s.text for s in condition.synonyms)])),
