@@ -1,5 +1,5 @@
-"""The text tiers every text route shares: the line parser, the regex tier, the KB lookup tier
-(``deterministic_draft``) and the narrative agent over whatever they left uncoded (``agent_pass``)."""
+"""The text tiers every text route shares: the line parser, the regex tier, the KB lookup tier, the
+clinical-criteria tier (``deterministic_draft``) and the narrative agent over whatever they left uncoded (``agent_pass``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from cliniq_agent.agent.graph import run_agent
 from cliniq_agent.context import ContextEngine
+from cliniq_agent.criteria import infer_from_criteria
 from cliniq_agent.errors import ModelError
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, labelled_lines
 from cliniq_agent.known_format.parser import parse_known_format
@@ -33,6 +34,9 @@ def deterministic_draft(text: str, *, producer: str) -> Draft:
     tests = [line.value_span for line in labelled_lines(text) if line.field in _TEST_FIELDS]
     _extend(record, extract_lookup_draft(text, [*unclaimed, *clinical_values], engine=engine, skip=coded,
                                          test_spans=tests))
+    prose = [*unclaimed, *(line.value_span for line in labelled_lines(text)
+                           if line.field in NARRATIVE_FIELDS or line.field == "conditions")]
+    _extend(record, infer_from_criteria(text, prose, record, engine=engine))
     notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
     return Draft(producer=producer, record=record, notes=notes)
 

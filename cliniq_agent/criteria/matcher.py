@@ -1,0 +1,85 @@
+"""Suspect a reportable condition from its clinical criteria when the text names no diagnosis.
+
+Dictated notes often describe a classic picture ("maculopapular rash, fever, coryza") and leave the
+diagnosis to the reader. A case definition turns that picture into a *suspected* condition whose
+evidence is every finding that met it, so an auditor sees exactly why. Findings only count when the
+ConText engine asserts them for the patient, in the language the row was written for.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from cliniq_agent.context import ContextEngine
+from cliniq_agent.criteria.definitions import case_definitions, finding_patterns
+from cliniq_agent.schema import Assertion, CompactRecord, Condition, Evidence, Tier
+from cliniq_agent.terminology import TerminologyKB
+from cliniq_agent.textnorm import fold
+
+
+class FindingHit(BaseModel):
+    finding: str
+    span: tuple[int, int]
+    text: str
+
+
+class CriteriaMatch(BaseModel):
+    """A definition that fired, with the findings that met each of its groups."""
+
+    definition: str
+    condition: str
+    hits: list[FindingHit]
+
+
+def find_findings(text: str, spans: list[tuple[int, int]], engine: ContextEngine) -> list[FindingHit]:
+    """Findings asserted present for the patient inside ``spans``."""
+    folded = fold(text)
+    hits: list[FindingHit] = []
+    for row in finding_patterns():
+        for start, end in spans:
+            for match in row.pattern.finditer(folded, start, end):
+                span = match.span()
+                if any(h.finding == row.finding and h.span == span for h in hits):
+                    continue
+                verdict = engine.assess(text, span)
+                if verdict.assertion is not Assertion.PRESENT:
+                    continue
+                if row.language != "any" and verdict.language != row.language:
+                    continue
+                hits.append(FindingHit(finding=row.finding, span=span, text=text[span[0]:span[1]]))
+    return hits
+
+
+def match_definitions(hits: list[FindingHit]) -> list[CriteriaMatch]:
+    present = {h.finding for h in hits}
+    matches = []
+    for definition in case_definitions():
+        if all(len(present & set(group.findings)) >= group.min for group in definition.groups):
+            used = {f for group in definition.groups for f in group.findings}
+            matches.append(CriteriaMatch(definition=definition.id, condition=definition.condition,
+                                         hits=[h for h in hits if h.finding in used]))
+    return matches
+
+
+def infer_from_criteria(text: str, spans: list[tuple[int, int]], record: CompactRecord, *,
+                        engine: ContextEngine, kb: TerminologyKB | None = None) -> CompactRecord:
+    """Suspected conditions for ``text`` given the draft ``record`` of the other tiers.
+
+    Nothing is inferred when the record already carries a coded diagnosis asserted for the patient, and a
+    condition the text mentions in any other way (ruled out, negated, family history) is never inferred."""
+    out = CompactRecord()
+    if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in record.conditions):
+        return out
+    mentioned = {c.snomed for c in record.conditions if c.snomed}
+    kb = kb or TerminologyKB.load()
+    for match in match_definitions(find_findings(text, spans, engine)):
+        condition = kb.condition(match.condition)
+        if condition is None or match.condition in mentioned:
+            continue
+        out.conditions.append(Condition(
+            name=condition.name, snomed=condition.snomed, status="suspected", assertion=Assertion.PRESENT,
+            evidence=[Evidence(tier=Tier.INFERRED, span=h.span, text=h.text,
+                               rule=f"criteria:{match.definition}:{h.finding}") for h in match.hits]))
+        mentioned.add(match.condition)
+    return out
+
