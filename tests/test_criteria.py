@@ -81,3 +81,12 @@ def test_definitions_point_at_reportable_conditions() -> None:
             for finding in group.findings:
                 langs = {p.language for p in finding_patterns() if p.finding == finding}
                 assert langs == {"any"} or {"en", "es", "pt", "fr", "vi"} <= langs, finding
+
+
+def test_suspected_condition_is_reported_with_lower_confidence() -> None:
+    result = extract(POSITIVE[0][1], use_llm=False, persist_trace=False)
+    confirmed = extract("Patient: Kofi Mensah\nDx: Measles (SNOMED 14189004)\n", use_llm=False, persist_trace=False)
+    [suspected_entry] = result.record.reportable
+    [confirmed_entry] = confirmed.record.reportable
+    assert suspected_entry.snomed == confirmed_entry.snomed == "14189004"
+    assert 0.5 <= suspected_entry.confidence < confirmed_entry.confidence

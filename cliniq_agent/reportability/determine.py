@@ -160,7 +160,7 @@ def _condition_evidence(key: str, item: Condition, kb: TerminologyKB, config: Sc
         for link in kb.dx_conditions(name):
             _add(evidence, link.condition, "dx_text", config, code_system, code_value, item.name,
                  f"{key}: '{name[:50]}' names {link.matched}")
-    if any(config.suspected_cues.search(fold_key(name)) for name in names):
+    if getattr(item, "status", None) == "suspected" or any(config.suspected_cues.search(fold_key(name)) for name in names):
         for piece in evidence.pieces:
             piece.weight *= config.suspected
     _apply_marker(evidence, _marker(codes, marked), marked, used, config)
