@@ -522,3 +522,38 @@ def test_document_without_body_gives_an_empty_draft_and_says_so():
     assert result.sections == [] and result.record.conditions == [] and result.triggers == []
     assert result.record.patient.name == "Ana Lopez"
     assert any("no structuredBody" in note for note in result.notes)
+
+
+# ------------------------------------------------------------------ tier-3 code-system fallbacks
+def test_untemplated_entries_in_an_unclassified_section_are_read_by_code_system():
+    entries = (
+        '<entry><observation classCode="OBS" moodCode="EVN">'
+        '<code code="4834000" codeSystem="2.16.840.1.113883.6.96" displayName="Typhoid fever"/></observation></entry>'
+        '<entry><observation classCode="OBS" moodCode="EVN"><code code="ASSERTION" codeSystem="2.16.840.1.113883.5.4"/>'
+        '<value xsi:type="CD" code="A01.00" codeSystem="2.16.840.1.113883.6.90" displayName="Typhoid fever, unspecified"/>'
+        '</observation></entry>'
+        '<entry><observation classCode="OBS" moodCode="EVN">'
+        '<code code="625-4" codeSystem="2.16.840.1.113883.6.1" displayName="Bacteria identified in Stool by Culture"/>'
+        '<value xsi:type="CD" code="27268008" codeSystem="2.16.840.1.113883.6.96" displayName="Salmonella"/>'
+        '</observation></entry>'
+        '<entry><substanceAdministration classCode="SBADM" moodCode="EVN"><consumable><manufacturedProduct>'
+        '<manufacturedMaterial><code code="197511" codeSystem="2.16.840.1.113883.6.88"'
+        ' displayName="ciprofloxacin 500 MG Oral Tablet"/></manufacturedMaterial></manufacturedProduct></consumable>'
+        '</substanceAdministration></entry>'
+    )
+    _, parsed = parse(cda(f"<section><title>Clinic notes</title>{entries}</section>"))
+    record = parsed.record
+    assert {(c.snomed, c.icd10) for c in record.conditions} == {("4834000", None), (None, "A01.00")}
+    [lab] = record.labs
+    assert (lab.loinc, lab.result_code) == ("625-4", "27268008")
+    assert [m.rxnorm for m in record.meds] == ["197511"]
+    rules = {e.rule for item in [*record.conditions, lab, *record.meds] for e in item.evidence}
+    assert rules == {"fallback3-problem-code", "fallback3-problem-value", "fallback3-loinc-observation",
+                     "fallback3-rxnorm-material"}
+
+
+def test_code_system_fallbacks_stay_out_of_classified_sections():
+    stray = ('<entry><observation classCode="OBS" moodCode="EVN">'
+             '<code code="14189004" codeSystem="2.16.840.1.113883.6.96" displayName="Measles"/></observation></entry>')
+    _, parsed = parse(cda(section("2.16.840.1.113883.10.20.22.2.17", "29762-2", "Social History", "", stray)))
+    assert parsed.record.conditions == []

@@ -79,6 +79,9 @@ def test_fast_path_with_the_bundled_model() -> None:
     assert any(n.startswith("json_valid=true") for n in notes)
     assert {v.name for v in result.record.vitals} == {"temp", "hr", "rr", "spo2", "sbp", "dbp"}
     assert result.record.patient.dob == "1984-06-30"
+    # the agent runs after the model for anything still uncoded, as on the deterministic route
+    fast_path_step = next(s for s in result.steps if s.node == "fast_path")
+    assert any(n.startswith("agent: ") for n in fast_path_step.outputs["notes:fast_path_agent"])
 
 
 @pytest.mark.llm

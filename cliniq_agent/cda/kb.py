@@ -48,9 +48,13 @@ class EntryRule(_Frozen):
     xpath: str
     conformance: str
     status: str | None = None
+    finding: Literal["value", "code"] = "value"   # where a condition rule reads the finding
 
     def applies_to(self, section_kind: str | None) -> bool:
-        return "*" in self.sections or (section_kind is not None and section_kind in self.sections)
+        """"*" = any section; "?" = a section no rule classified; else the listed section kinds."""
+        if section_kind is None:
+            return "*" in self.sections or "?" in self.sections
+        return "*" in self.sections or section_kind in self.sections
 
 
 class CodeSystem(_Frozen):

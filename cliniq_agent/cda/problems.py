@@ -20,7 +20,7 @@ def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, 
         ctx.note(f"problem observation skipped: {skip}", el)
         return None
     assertion = ctx.assertion(el, section)
-    value = child(el, "value")
+    value = child(el, rule.finding)  # "value" (C-CDA Problem Observation) or "code" (tier-3 fallback)
     coded = read_coded(value, ctx) if value is not None and xsi_type(value) not in ("ST", "ED") else None
     snomed, icd10, dropped = _codes(coded, ctx)
     name = coded.name if coded is not None else None

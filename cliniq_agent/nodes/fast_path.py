@@ -1,5 +1,5 @@
 """fast_path: single-shot LoRA model over known-format text → parse (repair if needed) → ground every
-code in the note → merge with the deterministic line parser. When the model output cannot be parsed
+code in the note → merge with the deterministic line parser → the agent for mentions still uncoded. When the model output cannot be parsed
 even after repair and one grammar-constrained retry, the parser's draft stands alone and the trace
 says why.
 
@@ -19,7 +19,7 @@ from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.llm.models import ModelSpec, resolve_spec
 from cliniq_agent.mentions import split_clauses
 from cliniq_agent.llm.runtime import Generation, chat, complete, grammar_from_file
-from cliniq_agent.text_tiers import deterministic_draft
+from cliniq_agent.text_tiers import agent_pass, deterministic_draft
 from cliniq_agent.resources import read_prompt
 from cliniq_agent.state import Draft, RunState
 from cliniq_agent.terminology import TerminologyKB
@@ -54,12 +54,15 @@ def fast_path(state: RunState) -> dict[str, Any]:
     answer = f"model answer: {output.model_dump_json(include={'c', 'l', 'm'})}" if output is not None else "model answer: none"
     if output is None:
         parser.notes += [stats, "json_valid=false: the line parser's draft stands alone", raw, *notes]
-        return {"drafts": [parser]}
+        agent_draft, dropped = agent_pass(text, parser, options, producer="fast_path_agent")
+        return {"drafts": [parser, agent_draft], "excluded_upstream": dropped}
     record, report = merge_model_output(text, parser.record, output, TerminologyKB.load())
     summary = (f"json_valid={validity}; model codes grounded: {report.in_text} in text, {report.via_kb} via KB "
                f"names, {len(report.dropped)} dropped")
     draft = Draft(producer="fast_path", record=record, notes=[stats, summary, raw, answer, *notes, *report.conflicts])
-    return {"drafts": [draft], "excluded_upstream": report.dropped}
+    # mentions neither the model nor the parser coded go to the agent, as on the deterministic route
+    agent_draft, dropped = agent_pass(text, draft, options, producer="fast_path_agent")
+    return {"drafts": [draft, agent_draft], "excluded_upstream": [*report.dropped, *dropped]}
 
 
 def _token_budget(text: str, style: str) -> int:
