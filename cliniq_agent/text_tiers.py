@@ -36,8 +36,11 @@ def deterministic_draft(text: str, *, producer: str) -> Draft:
                                          test_spans=tests))
     prose = [*unclaimed, *(line.value_span for line in labelled_lines(text)
                            if line.field in NARRATIVE_FIELDS or line.field == "conditions")]
-    _extend(record, infer_from_criteria(text, prose, record, engine=engine))
+    inferred = infer_from_criteria(text, prose, record, engine=engine)
+    _extend(record, inferred)
     notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
+    notes += [f"criteria: {c.name} ({c.snomed}) suspected under {c.evidence[0].rule.split(':')[1]} from "
+              + ", ".join(f"'{e.text}'" for e in c.evidence) for c in inferred.conditions]
     return Draft(producer=producer, record=record, notes=notes)
 
 

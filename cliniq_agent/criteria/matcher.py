@@ -56,8 +56,11 @@ def match_definitions(hits: list[FindingHit]) -> list[CriteriaMatch]:
     for definition in case_definitions():
         if all(len(present & set(group.findings)) >= group.min for group in definition.groups):
             used = {f for group in definition.groups for f in group.findings}
-            matches.append(CriteriaMatch(definition=definition.id, condition=definition.condition,
-                                         hits=[h for h in hits if h.finding in used]))
+            relevant = sorted((h for h in hits if h.finding in used), key=lambda h: h.span)
+            shown = [h for h in relevant  # "tosse" inside "tosse em crises" adds nothing for the reader
+                     if not any(o is not h and o.span[0] <= h.span[0] and h.span[1] <= o.span[1]
+                                and o.span != h.span for o in relevant)]
+            matches.append(CriteriaMatch(definition=definition.id, condition=definition.condition, hits=shown))
     return matches
 
 
