@@ -25,6 +25,10 @@ POSITIVE = [
     ("36989005", "Paciente: Diego Torres\n\nTumefacción parotídea bilateral desde hace tres días, fiebre y orquitis derecha."),
     ("398565003", "Patient: Ann Cole\n\nAfter eating home-canned beans: symmetric descending flaccid paralysis, diplopia, "
                   "ptosis and dysphagia. Antitoxin requested."),
+    ("276197005", "Paciente: Rosa Vidal\n\nDolor de garganta intenso y fiebre; en la faringe se ve una membrana grisácea "
+                  "adherente que sangra al retirarla. Sin vacunas documentadas."),
+    ("14168008", "Patient: Ken Ito\n\nAgitated and drooling; throat spasms on swallowing and fear of water. Bitten by a "
+                 "stray dog abroad two months ago; no post-exposure prophylaxis."),
     ("76902006", "Benh nhan: Nam Le\n\nSau vet thuong dam dinh: cung ham, co cung toan than tung con. Chua tiem phong."),
 ]
 
