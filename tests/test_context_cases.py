@@ -38,6 +38,8 @@ def unmark(marked: str) -> tuple[str, tuple[int, int]]:
 
 
 EN = [
+    Case("en", "Ruled out A37.90 [pertussis] after a negative PCR.", RO),
+    Case("en", "Ruled out influenza, [COVID-19] confirmed by PCR.", P),
     # a long test name between the disease word and its negative result
     Case("en", "The [hepatitis C] antibody with reflex to RNA testing was negative.", NEG),
     Case("en", "[Measles] IgM positive and rubella IgG antibody screen negative.", P),
