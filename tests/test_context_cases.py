@@ -38,6 +38,8 @@ def unmark(marked: str) -> tuple[str, tuple[int, int]]:
 
 
 EN = [
+    Case("en", "The patient does not report [fever] or chills.", NEG),
+    Case("en", "Rash resolved; do not report [tuberculosis] as an active problem.", NEG),
     Case("en", "Ruled out A37.90 [pertussis] after a negative PCR.", RO),
     Case("en", "Ruled out influenza, [COVID-19] confirmed by PCR.", P),
     # a long test name between the disease word and its negative result
