@@ -186,7 +186,7 @@ def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int]
         return _make_lab(text, name_span, after, codes, markers, display)
     if kind == "meds":
         segment = text[seg[0]:seg[1]]
-        name = clean_name(_strip_status(raw_name, "med")) or display
+        name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "med"))[0]) or display
         if not name and not codes.get("rxnorm"):
             return None
         dose = _DOSE.search(segment)

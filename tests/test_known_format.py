@@ -102,3 +102,9 @@ def test_bare_code_needs_the_label() -> None:
     note = "Patient: Ada Moss\nReason: seen in room B20 for cough\nDx: Acute bronchitis\n"
     record, _ = parse_known_format(note)
     assert not any(c.icd10 for c in record.conditions)
+
+
+def test_med_name_ends_at_a_spaced_dash() -> None:
+    record, _ = parse_known_format("Patient: Ada Moss\nMeds: ibuprofen DISCONTINUED - stomach upset\n")
+    [med] = record.meds
+    assert (med.name, med.status) == ("ibuprofen", "discontinued")
