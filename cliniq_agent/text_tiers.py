@@ -18,30 +18,27 @@ from cliniq_agent.schema import CompactRecord
 from cliniq_agent.state import Draft, RunOptions
 
 _CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
-_TEST_FIELDS = frozenset({"labs", "meds", "vitals", "immunizations"})
+_SCANNED_FIELDS = CLINICAL_FIELDS | NARRATIVE_FIELDS       # lines the lookup tier and the agent read
+_TEST_FIELDS = CLINICAL_FIELDS - {"conditions"}            # lab, med, vital, immunization lines
+_PROSE_FIELDS = NARRATIVE_FIELDS | {"conditions"}          # where findings describe the patient's illness
 
 
 def deterministic_draft(text: str, *, producer: str) -> Draft:
-    """Line parser + regex tier + lookup tier over one text (the no-LLM extraction of any text)."""
+    """Line parser + regex tier + lookup tier + clinical criteria over one text (the no-LLM extraction of any text)."""
     engine = ContextEngine.default()
+    lines = labelled_lines(text)
     record, unclaimed = parse_known_format(text, engine=engine)
     extra = extract_markers_draft(text, unclaimed, engine=engine) if unclaimed else CompactRecord()
     _extend(record, extra)
     link_icd10_conditions(record)
-    clinical_values = [line.value_span for line in labelled_lines(text)
-                       if line.field in CLINICAL_FIELDS | NARRATIVE_FIELDS]
-    coded = [evidence.span for item in _items(record) if _has_code(item) for evidence in item.evidence if evidence.span]
-    tests = [line.value_span for line in labelled_lines(text) if line.field in _TEST_FIELDS]
-    _extend(record, extract_lookup_draft(text, [*unclaimed, *clinical_values], engine=engine, skip=coded,
-                                         test_spans=tests))
-    prose = [*unclaimed, *(line.value_span for line in labelled_lines(text)
-                           if line.field in NARRATIVE_FIELDS or line.field == "conditions")]
-    inferred = infer_from_criteria(text, prose, record, engine=engine)
+    _extend(record, extract_lookup_draft(
+        text, [*unclaimed, *(line.value_span for line in lines if line.field in _SCANNED_FIELDS)], engine=engine,
+        skip=_coded_spans(record), test_spans=[line.value_span for line in lines if line.field in _TEST_FIELDS]))
+    prose = [*unclaimed, *(line.value_span for line in lines if line.field in _PROSE_FIELDS)]
+    inferred, criteria_notes = infer_from_criteria(text, prose, record, engine=engine)
     _extend(record, inferred)
     notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
-    notes += [f"criteria: {c.name} ({c.snomed}) suspected under {c.evidence[0].rule.split(':')[1]} from "
-              + ", ".join(f"'{e.text}'" for e in c.evidence) for c in inferred.conditions]
-    return Draft(producer=producer, record=record, notes=notes)
+    return Draft(producer=producer, record=record, notes=[*notes, *criteria_notes])
 
 
 def _extend(record: CompactRecord, extra: CompactRecord) -> None:
@@ -49,8 +46,10 @@ def _extend(record: CompactRecord, extra: CompactRecord) -> None:
         getattr(record, name).extend(getattr(extra, name))
 
 
-def _items(record: CompactRecord) -> list[Any]:
-    return [item for name in CompactRecord.ITEM_LISTS if name != "vitals" for item in getattr(record, name)]
+def _coded_spans(record: CompactRecord) -> list[tuple[int, int]]:
+    """Evidence spans of the items that already carry a code: the next tier leaves them alone."""
+    return [evidence.span for name in CompactRecord.ITEM_LISTS if name != "vitals" for item in getattr(record, name)
+            if _has_code(item) for evidence in item.evidence if evidence.span]
 
 
 def _has_code(item: Any) -> bool:
@@ -62,11 +61,9 @@ def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,
     """Run the agent over ``regions`` (default: all unlabelled text and clinical lines), skipping spans
     another tier already coded."""
     if regions is None:
-        skip = {line.line_span for line in labelled_lines(text)
-                if line.field not in CLINICAL_FIELDS | NARRATIVE_FIELDS}
+        skip = {line.line_span for line in labelled_lines(text) if line.field not in _SCANNED_FIELDS}
         regions = _complement(len(text), sorted(skip))
-    covered = [e.span for name in ("conditions", "labs", "meds", "immunizations")
-               for item in getattr(base.record, name) if _has_code(item) for e in item.evidence if e.span]
+    covered = _coded_spans(base.record)
     spec, notes = _spec(options)
     result = run_agent(text, regions, covered, spec)
     notes += [f"agent: {len(result['candidates'])} candidate phrase(s), {len(result['turns'])} model turn(s)"]

@@ -58,21 +58,21 @@ def match_definitions(hits: list[FindingHit]) -> list[CriteriaMatch]:
             used = {f for group in definition.groups for f in group.findings}
             relevant = sorted((h for h in hits if h.finding in used), key=lambda h: h.span)
             shown = [h for h in relevant  # "tosse" inside "tosse em crises" adds nothing for the reader
-                     if not any(o is not h and o.span[0] <= h.span[0] and h.span[1] <= o.span[1]
-                                and o.span != h.span for o in relevant)]
+                     if not any(o.span != h.span and o.span[0] <= h.span[0] and h.span[1] <= o.span[1]
+                                for o in relevant)]
             matches.append(CriteriaMatch(definition=definition.id, condition=definition.condition, hits=shown))
     return matches
 
 
 def infer_from_criteria(text: str, spans: list[tuple[int, int]], record: CompactRecord, *,
-                        engine: ContextEngine, kb: TerminologyKB | None = None) -> CompactRecord:
-    """Suspected conditions for ``text`` given the draft ``record`` of the other tiers.
+                        engine: ContextEngine, kb: TerminologyKB | None = None) -> tuple[CompactRecord, list[str]]:
+    """Suspected conditions for ``text`` given the draft ``record`` of the other tiers, with a trace note each.
 
     Nothing is inferred when the record already carries a coded diagnosis asserted for the patient, and a
     condition the text mentions in any other way (ruled out, negated, family history) is never inferred."""
-    out = CompactRecord()
+    out, notes = CompactRecord(), []
     if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in record.conditions):
-        return out
+        return out, notes
     mentioned = {c.snomed for c in record.conditions if c.snomed}
     kb = kb or TerminologyKB.load()
     for match in match_definitions(find_findings(text, spans, engine)):
@@ -83,6 +83,7 @@ def infer_from_criteria(text: str, spans: list[tuple[int, int]], record: Compact
             name=condition.name, snomed=condition.snomed, status="suspected", assertion=Assertion.PRESENT,
             evidence=[Evidence(tier=Tier.INFERRED, span=h.span, text=h.text,
                                rule=f"criteria:{match.definition}:{h.finding}") for h in match.hits]))
+        notes.append(f"criteria: {condition.name} ({condition.snomed}) suspected under {match.definition} from "
+                     + ", ".join(f"'{h.text}'" for h in match.hits))
         mentioned.add(match.condition)
-    return out
-
+    return out, notes

@@ -49,9 +49,9 @@ def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None
         if target is None:
             continue
         condition.snomed = kb.diagnosis_condition(target).snomed
+        where = condition.evidence[0] if condition.evidence else None
         condition.evidence.append(Evidence(tier=Tier.LOOKUP, rule=f"icd10_link:{link.via}",
-                                           text=condition.evidence[0].text if condition.evidence else None,
-                                           span=condition.evidence[0].span if condition.evidence else None))
+                                           text=where.text if where else None, span=where.span if where else None))
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:

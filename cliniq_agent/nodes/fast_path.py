@@ -1,7 +1,7 @@
 """fast_path: single-shot LoRA model over known-format text → parse (repair if needed) → ground every
-code in the note → merge with the deterministic line parser → the agent for mentions still uncoded. When the model output cannot be parsed
-even after repair and one grammar-constrained retry, the parser's draft stands alone and the trace
-says why.
+code in the note → merge with the deterministic line parser → the agent for mentions still uncoded.
+When the model output cannot be parsed even after repair and one grammar-constrained retry, the
+parser's draft stands alone (with the agent) and the trace says why.
 
 Two prompt styles: "short" (our adapter: codes only, see fastpath/output_format.py) and "compact"
 (full compact JSON, for adapters trained on the predecessor's data such as its Gemma 4 E2B "v62" LoRA).

@@ -63,8 +63,7 @@ def find_bare_codes(text: str, kind: str) -> list[CodeMarker]:
             code = normalize_code(system, match.group("code"))
             if system == "icd10" and not icd10_exists(code):
                 continue
-            span = match.span() if rule_id.endswith("bracketed") else match.span("code")
-            found.append(CodeMarker(system=system, code=code, kind=rule_kind, span=span, rule=rule_id))
+            found.append(CodeMarker(system=system, code=code, kind=rule_kind, span=match.span(), rule=rule_id))
     return found
 
 
