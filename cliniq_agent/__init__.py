@@ -3,10 +3,13 @@
     from cliniq_agent import extract
     result = extract(Path("eicr.xml"))
     result.to_compact(); result.to_fhir(); result.route; result.run_id
+
+    with Engine(RunOptions(use_llm=False)).warm() as engine:   # many documents: resources loaded once
+        for outcome in engine.extract_many(paths): ...
 """
 
 __version__ = "0.1.0"
 
-from cliniq_agent.api import Extraction, extract  # noqa: E402
+from cliniq_agent.api import Engine, Extraction, Outcome, RunOptions, extract  # noqa: E402
 
-__all__ = ["Extraction", "extract", "__version__"]
+__all__ = ["Engine", "Extraction", "Outcome", "RunOptions", "extract", "__version__"]

@@ -1,50 +1,30 @@
-"""Typed Python API: ``extract(source) -> Extraction``."""
+"""Typed Python API: ``extract(source) -> Extraction`` and the ``Engine`` that keeps resources warm.
+
+``extract`` is a thin wrapper over one default Engine per process; code that runs many documents, or
+wants to control loading and threads, creates its own ``Engine`` (see cliniq_agent/engine.py).
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
-from datetime import datetime, timezone
+import threading
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from cliniq_agent.engine import Engine, Outcome
+from cliniq_agent.extraction import Extraction
+from cliniq_agent.state import RunOptions
 
-from cliniq_agent import __version__
-from cliniq_agent.errors import CliniqError
-from cliniq_agent.ingest import read_source
-from cliniq_agent.resources import set_offline_environment
-from cliniq_agent.schema import CompactRecord
-from cliniq_agent.state import DocFormat, ExcludedItem, Route, RunOptions, RunState, StepRecord
-from cliniq_agent.trace import RunTrace, TraceStore
+__all__ = ["Engine", "Extraction", "Outcome", "RunOptions", "default_engine", "extract"]
+
+_DEFAULT: list[Engine] = []
+_DEFAULT_LOCK = threading.Lock()
 
 
-class Extraction(BaseModel):
-    """The result of one run: the compact record plus how it was obtained."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    run_id: str
-    route: Route
-    format: DocFormat
-    source_name: str
-    source_sha256: str
-    record: CompactRecord
-    excluded: list[ExcludedItem] = Field(default_factory=list)
-    steps: list[StepRecord] = Field(default_factory=list)
-    duration_ms: float
-    fhir_bundle: dict[str, JsonValue] | None = Field(default=None, repr=False)
-
-    def to_compact(self, *, evidence: bool = True) -> dict[str, Any]:
-        return self.record.to_compact(evidence=evidence)
-
-    def to_fhir(self) -> dict[str, Any]:
-        if self.fhir_bundle is None:
-            from cliniq_agent.fhir import build_bundle
-
-            self.fhir_bundle = build_bundle(self.record, run_id=self.run_id, source_name=self.source_name,
-                                            source_sha256=self.source_sha256)
-        return self.fhir_bundle
+def default_engine() -> Engine:
+    """The process's shared Engine behind ``extract`` (created on first use, default options)."""
+    with _DEFAULT_LOCK:
+        if not _DEFAULT:
+            _DEFAULT.append(Engine())
+        return _DEFAULT[0]
 
 
 def extract(
@@ -59,54 +39,21 @@ def extract(
     persist_trace: bool = True,
     source_name: str | None = None,
     prompt_style: str = "auto",
+    time_budget_s: float | None = RunOptions.model_fields["time_budget_s"].default,
 ) -> Extraction:
     """Extract coded data from an eICR (CDA XML), known-format text or narrative.
 
-    ``source``: a Path to a file, raw bytes, or the document text itself (``"-"`` reads stdin).
+    ``source``: a ``Path`` to a file, raw ``bytes``, or the document text itself as ``str`` (``"-"`` reads
+    stdin). A one-line ``str`` that names a file is refused with a clear message: pass a ``Path``.
     ``use_llm=False`` runs the deterministic tiers only. ``model_path`` / ``lora_path`` / ``chat_format``
     bring your own GGUF model and adapter; ``prompt_style`` "short" (our adapter's codes-only answer) or
     "compact" (full compact JSON, e.g. the predecessor's v62 adapter); "auto" picks by model.
+    ``time_budget_s`` ends a run that takes longer with ``BudgetExceeded`` (None: no budget).
     Raises ``InputError`` for unusable input; every run (also a failed one) is traced unless
     ``persist_trace`` is false.
     """
-    set_offline_environment()
-    from cliniq_agent.graph import build_graph
-
-    options = RunOptions(use_llm=use_llm, model_path=model_path, lora_path=lora_path, chat_format=chat_format,
-                         recover_xml=recover_xml, build_fhir=build_fhir, persist_trace=persist_trace,
-                         prompt_style=prompt_style)
-    run_id = uuid.uuid4().hex
-    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    clock = time.perf_counter()
-    trace = RunTrace(run_id=run_id, started_at=started, version=__version__,
-                     options=options.model_dump(mode="json"))
-    try:
-        document = read_source(source, name=source_name)
-        trace.source_name, trace.source_sha256 = document.name, document.sha256
-        state: RunState = build_graph().invoke({"run_id": run_id, "options": options, "source": document})
-    except CliniqError as err:
-        _finish(trace, clock, status="rejected", error=str(err), persist=persist_trace)
-        raise
-    except Exception as err:
-        _finish(trace, clock, status="error", error=f"{type(err).__name__}: {err}", persist=persist_trace)
-        raise
-    result = Extraction(
-        run_id=run_id, route=state["route"], format=state["format"], source_name=document.name,
-        source_sha256=document.sha256, record=state["record"], excluded=state.get("excluded", []),
-        steps=state.get("steps", []), duration_ms=0.0, fhir_bundle=state.get("fhir"),
+    return default_engine().extract(
+        source, source_name=source_name, use_llm=use_llm, model_path=model_path, lora_path=lora_path,
+        chat_format=chat_format, recover_xml=recover_xml, build_fhir=build_fhir, persist_trace=persist_trace,
+        prompt_style=prompt_style, time_budget_s=time_budget_s,
     )
-    result.duration_ms = _finish(trace, clock, status="ok", persist=persist_trace, result=result)
-    return result
-
-
-def _finish(trace: RunTrace, clock: float, *, status: str, persist: bool, error: str | None = None,
-            result: Extraction | None = None) -> float:
-    trace.duration_ms = round((time.perf_counter() - clock) * 1000, 3)
-    trace.status, trace.error = status, error
-    if result is not None:
-        trace.format, trace.route = result.format, result.route
-        trace.record = result.record.model_dump(mode="json")
-        trace.excluded, trace.steps = result.excluded, result.steps
-    if persist:
-        TraceStore().save(trace)
-    return trace.duration_ms

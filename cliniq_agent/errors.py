@@ -29,3 +29,7 @@ class ModelError(CliniqError):
     """A local model file is missing or cannot be loaded."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class BudgetExceeded(InputError):
+    """The document took longer than the per-document time budget (too large or too hard to finish in time)."""

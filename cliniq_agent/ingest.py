@@ -23,12 +23,18 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+_MAX_PATH_CHARS = 4096
+#: A single token ending in a document file extension ("eicr.xml", "C:\\in\\note.txt"): a file name, not a note.
+_PATH_LIKE = regex.compile(r"\S+\.(?:xml|cda|txt|json|hl7|zip)", regex.IGNORECASE)
 
 
 def read_source(source: str | bytes | Path, *, name: str | None = None) -> SourceDocument:
     """Turn a path, ``-`` (stdin), raw bytes or a text string into a SourceDocument.
 
-    A ``str`` is the document's text, unless it is an existing file path given as a Path.
+    A ``str`` is always the document's text, never a file name: files are read only when given as a
+    ``Path``. A one-line string that names an existing file, or looks like a file name, is refused with a
+    clear message instead of being read as a (meaningless) note — and a service that passes request
+    bodies as ``str`` can never be made to read local files.
     """
     if isinstance(source, Path):
         raw, name = _read_path(source), name or str(source)
@@ -38,10 +44,25 @@ def read_source(source: str | bytes | Path, *, name: str | None = None) -> Sourc
         if source == "-":
             raw, name = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), name or "<stdin>"
         else:
+            _refuse_path_like(source)
             raw, name = source.encode("utf-8"), name or "<text>"
     else:
         raise InputError(f"unsupported input type {type(source).__name__}; pass str, bytes or Path")
     return decode(raw, name=name)
+
+
+def _refuse_path_like(text: str) -> None:
+    candidate = text.strip()
+    if "\n" in candidate or not candidate or len(candidate) > _MAX_PATH_CHARS:
+        return
+    names_file = False
+    try:
+        names_file = Path(candidate).expanduser().exists()
+    except (OSError, ValueError):  # not a possible path (NUL, too long): it is text
+        pass
+    if names_file or _PATH_LIKE.fullmatch(candidate):
+        raise InputError(f"{candidate!r} looks like a file name, not a document: pass pathlib.Path({candidate!r}) "
+                         "to read a file, or the document's text")
 
 
 def _read_path(path: Path) -> bytes:

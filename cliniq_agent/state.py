@@ -37,6 +37,7 @@ class RunOptions(BaseModel):
     build_fhir: bool = False
     persist_trace: bool = True
     prompt_style: Literal["auto", "short", "compact"] = "auto"
+    time_budget_s: float | None = Field(default=300.0, gt=0)  # per document; None: no budget (see budget.py)
 
 
 class StepRecord(BaseModel):

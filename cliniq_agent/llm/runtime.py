@@ -1,5 +1,10 @@
 """llama-cpp-python runtime: one loaded model per (model, adapter) per process, tuned for 2-core CPUs.
 
+Concurrency: a llama.cpp context is not thread-safe, so each loaded model has its own lock and calls to
+the *same* model are serialised; calls to different models (e.g. the fast-path adapter and the agent
+adapter) run concurrently. Loading is done once, under a registry lock. ``release`` drops a model (the
+Engine calls it on close when no other open engine uses it).
+
 Speed levers: an explicit thread count (llama.cpp defaults to 1 here), a short answer format, and
 automatic KV-cache reuse of the fixed instruction prefix between calls (llama-cpp-python keeps the
 longest common token prefix of consecutive prompts).
@@ -23,8 +28,21 @@ from pydantic import BaseModel
 from cliniq_agent.errors import ModelError
 from cliniq_agent.llm.models import ModelSpec
 
-_LOCK = threading.Lock()
 DEFAULT_CONTEXT = 2048
+
+
+class _Loaded:
+    """A loaded llama.cpp model and the lock that serialises calls to it."""
+
+    __slots__ = ("llama", "lock")
+
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.lock = threading.Lock()
+
+
+_REGISTRY: dict[ModelSpec, _Loaded] = {}
+_REGISTRY_LOCK = threading.Lock()
 
 
 class Generation(BaseModel):
@@ -61,9 +79,37 @@ def _silence_llama_cpp() -> None:
     llama_cpp.llama_log_set(_ignore, ctypes.c_void_p())
 
 
-@lru_cache(maxsize=2)
 def load_model(spec: ModelSpec) -> Any:
-    """Load (once per process) a GGUF model with its LoRA adapter."""
+    """The loaded GGUF model with its LoRA adapter (loaded once per process, under the registry lock)."""
+    return _loaded(spec).llama
+
+
+def _loaded(spec: ModelSpec) -> _Loaded:
+    with _REGISTRY_LOCK:
+        entry = _REGISTRY.get(spec)
+        if entry is None:
+            entry = _REGISTRY[spec] = _Loaded(_load(spec))
+        return entry
+
+
+def is_loaded(spec: ModelSpec) -> bool:
+    return spec in _REGISTRY
+
+
+def release(spec: ModelSpec) -> bool:
+    """Drop a loaded model so its memory can be freed; the next call loads it again."""
+    with _REGISTRY_LOCK:
+        entry = _REGISTRY.pop(spec, None)
+    if entry is None:
+        return False
+    with entry.lock:  # let an in-flight call finish first
+        close = getattr(entry.llama, "close", None)
+        if close is not None:
+            close()
+    return True
+
+
+def _load(spec: ModelSpec) -> Any:
     from llama_cpp import Llama
 
     _silence_llama_cpp()
@@ -82,10 +128,10 @@ def load_model(spec: ModelSpec) -> Any:
 
 def complete(spec: ModelSpec, prompt: str, *, max_tokens: int, stop: list[str], grammar: Any = None) -> Generation:
     """Greedy completion of a raw prompt (special tokens in ``prompt`` are parsed)."""
-    model = load_model(spec)
-    with _LOCK:
+    entry = _loaded(spec)
+    with entry.lock:
         clock = time.perf_counter()
-        out = model.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=stop,
+        out = entry.llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=stop,
                                       grammar=grammar, seed=0)
         elapsed = (time.perf_counter() - clock) * 1000
     choice = out["choices"][0]
@@ -97,13 +143,13 @@ def complete(spec: ModelSpec, prompt: str, *, max_tokens: int, stop: list[str], 
 
 def chat(spec: ModelSpec, messages: list[dict[str, str]], *, max_tokens: int, grammar: Any = None) -> Generation:
     """Greedy chat completion using the model's chat format (``spec.chat_format`` or the GGUF template)."""
-    model = load_model(spec)
-    if spec.chat_format is None and "tokenizer.chat_template" not in (model.metadata or {}):
+    entry = _loaded(spec)
+    if spec.chat_format is None and "tokenizer.chat_template" not in (entry.llama.metadata or {}):
         raise ModelError(f"{spec.model_path} has no chat template in its metadata: pass --chat-format "
                          "(e.g. gemma, chatml, llama-3) instead of letting llama.cpp guess")
-    with _LOCK:
+    with entry.lock:
         clock = time.perf_counter()
-        out = model.create_chat_completion(messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
+        out = entry.llama.create_chat_completion(messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
                                            grammar=grammar, seed=0)
         elapsed = (time.perf_counter() - clock) * 1000
     choice = out["choices"][0]

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from cliniq_agent.budget import check_budget
 from cliniq_agent.schema import CompactRecord
 from cliniq_agent.state import Draft, RunState, StepRecord
 
@@ -19,6 +20,7 @@ def traced(name: str, node: NodeFn) -> NodeFn:
     """Return ``node`` wrapped to append a StepRecord to ``state['steps']``."""
 
     def run(state: RunState) -> dict[str, Any]:
+        check_budget(name)
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         clock = time.perf_counter()
         update = node(state)
