@@ -17,6 +17,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer vendors click
 
 from cliniq_agent import __version__
+from cliniq_agent.cli_batch import register as register_batch
 from cliniq_agent.cli_kb import app as kb_app
 from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError
 
@@ -168,6 +169,7 @@ def bench(
 
 
 app.add_typer(kb_app, name="kb")
+register_batch(app)
 
 
 def main() -> None:

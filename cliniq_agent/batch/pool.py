@@ -1,0 +1,173 @@
+"""Local back end: N worker processes, each with one warm Engine, one document in flight per worker.
+
+Why processes and not threads: the text tiers, parsing and FHIR building are Python, so only processes
+use more than one core. Why one document per worker at a time: the parent always knows which document a
+worker holds, so when a worker dies (``kill -9``, the OOM killer, a crash in native code) exactly that
+document is retried once on a fresh worker and then recorded as an error — nothing else is lost. A worker
+that overruns the per-document limit is killed the same way (the Engine's own time budget normally ends
+the run first; the kill is the backstop for native code that never returns).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+
+from cliniq_agent.batch.inputs import Case
+from cliniq_agent.batch.work import CaseResult, read_case, run_case
+from cliniq_agent.errors import CliniqError
+from cliniq_agent.state import RunOptions
+
+MAX_ATTEMPTS = 2  # a document whose worker died is tried once more, then recorded as an error
+KILL_GRACE_S = 30.0  # on top of the Engine's time budget before a stuck worker is killed
+MAX_STARTUP_FAILURES = 3
+
+
+def _worker_main(conn: Connection, options_json: str, want_fhir: bool) -> None:
+    """Worker process: warm an Engine, then extract the cases the parent sends until it sends None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from cliniq_agent.engine import Engine
+
+    with Engine(RunOptions.model_validate_json(options_json)) as engine:
+        engine.warm()
+        conn.send(("ready", os.getpid()))
+        while True:
+            message = conn.recv()
+            if message is None:
+                return
+            case: Case = message
+            raw, read_error = read_case(case.document)
+            result = run_case(engine, case_id=case.case_id, display=case.display, raw=raw, read_error=read_error,
+                              rr=case.rr.display if case.rr else None, want_fhir=want_fhir)
+            conn.send(("result", result))
+
+
+class _Worker:
+    def __init__(self, context: mp.context.BaseContext, options_json: str, want_fhir: bool) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, options_json, want_fhir), daemon=True,
+                                       name="cliniq-batch-worker")
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.task: tuple[Case, int] | None = None
+        self.started = 0.0
+
+    def give(self, case: Case, attempt: int) -> None:
+        self.task, self.started = (case, attempt), time.monotonic()
+        self.conn.send(case)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process.is_alive():
+            if kill:
+                self.process.kill()
+            else:
+                try:
+                    self.conn.send(None)
+                except OSError:
+                    pass
+        self.process.join(timeout=None if kill else 10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class LocalPool:
+    """Run cases on ``workers`` processes; ``run`` yields one CaseResult per case, in completion order."""
+
+    def __init__(self, workers: int, options: RunOptions, *, want_fhir: bool = False,
+                 kill_after_s: float | None = None) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self.options_json = options.model_dump_json()
+        self.want_fhir = want_fhir
+        budget = options.time_budget_s
+        self.kill_after_s = kill_after_s or ((budget + KILL_GRACE_S) if budget else None)
+        self.context = mp.get_context("spawn")  # a clean interpreter per worker: no inherited locks or threads
+
+    def run(self, cases: Iterable[Case]) -> Iterator[CaseResult]:
+        queue: deque[tuple[Case, int]] = deque((case, 1) for case in cases)
+        if not queue:
+            return
+        pool = [self._spawn() for _ in range(min(self.workers, len(queue)))]
+        startup_failures = 0
+        try:
+            while queue or any(worker.task for worker in pool):
+                for worker in pool:
+                    if worker.ready and worker.task is None and queue:
+                        worker.give(*queue.popleft())
+                ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=1.0)
+                for worker in list(pool):
+                    if worker.conn in ready:
+                        yield from self._drain(worker)
+                    if not worker.process.is_alive() or self._overran(worker):
+                        timed_out = worker.process.is_alive()
+                        if timed_out:
+                            worker.process.kill()
+                        worker.process.join()
+                        yield from self._drain(worker)  # a result sent just before it died still counts
+                        if not worker.ready:
+                            startup_failures += 1
+                            if startup_failures >= MAX_STARTUP_FAILURES:
+                                raise CliniqError(f"batch workers fail to start (exit code {worker.process.exitcode}); "
+                                                  "run one input with 'cliniq-agent run' to see why")
+                        failed = self._lost(worker, timed_out=timed_out, queue=queue)
+                        if failed is not None:
+                            yield failed
+                        pool.remove(worker)
+                        worker.stop(kill=True)
+                        if queue or len(pool) == 0:
+                            pool.append(self._spawn())
+        finally:
+            for worker in pool:
+                worker.stop(kill=not worker.ready or worker.task is not None)
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self.context, self.options_json, self.want_fhir)
+
+    @staticmethod
+    def _drain(worker: _Worker) -> Iterator[CaseResult]:
+        """Every message the worker has sent; stops at end-of-pipe (a dead worker is handled by the caller)."""
+        while True:
+            try:
+                if not worker.conn.poll():
+                    return
+                kind, payload = worker.conn.recv()
+            except (EOFError, OSError):
+                return
+            if kind == "ready":
+                worker.ready = True
+            elif worker.task is not None:
+                _, attempt = worker.task
+                worker.task = None
+                yield payload.model_copy(update={"attempts": attempt})
+
+    def _overran(self, worker: _Worker) -> bool:
+        return (self.kill_after_s is not None and worker.task is not None
+                and time.monotonic() - worker.started > self.kill_after_s)
+
+    @staticmethod
+    def _lost(worker: _Worker, *, timed_out: bool, queue: deque[tuple[Case, int]]) -> CaseResult | None:
+        """The in-flight case of a dead worker: queued again once, then an error row."""
+        if worker.task is None:
+            return None
+        case, attempt = worker.task
+        worker.task = None
+        if timed_out:
+            reason = "the document overran the time limit and its worker was stopped"
+        else:
+            code = worker.process.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            reason = f"the worker process died ({how}) while extracting this document"
+        if not timed_out and attempt < MAX_ATTEMPTS:
+            queue.appendleft((case, attempt + 1))
+            return None
+        return CaseResult(case_id=case.case_id, input=case.display, rr=case.rr.display if case.rr else None,
+                          status="error", error=f"{reason} (attempt {attempt})", attempts=attempt)

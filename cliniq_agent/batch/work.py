@@ -1,0 +1,81 @@
+"""One case through a warm Engine, as a plain result row: the unit of work of every batch back end.
+
+The local process pool and the Ray actors both call ``run_case``, so they produce the same rows and the
+same outputs. Nothing here raises for a bad document: it becomes a ``rejected`` (the input is unusable)
+or ``error`` (an internal bug) row with a one-line message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+from cliniq_agent.engine import Engine
+from cliniq_agent.errors import InputError
+from cliniq_agent.schema import CompactRecord
+
+Status = Literal["ok", "rejected", "error"]
+
+
+class CaseResult(BaseModel):
+    """One manifest row plus the outputs the runner writes (outputs are dropped from the manifest)."""
+
+    case_id: str
+    input: str
+    rr: str | None = None
+    sha256: str | None = None
+    status: Status
+    route: str | None = None
+    run_id: str | None = None
+    ms: float = 0.0
+    counts: dict[str, int] = Field(default_factory=dict)
+    reportable: list[str] = Field(default_factory=list)
+    error: str | None = None
+    attempts: int = 1
+    compact: dict[str, JsonValue] | None = Field(default=None, exclude=True)
+    fhir: dict[str, JsonValue] | None = Field(default=None, exclude=True)
+
+
+def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, rr: str | None = None,
+             read_error: str | None = None, want_fhir: bool = False) -> CaseResult:
+    """Extract one document already read into ``raw`` (or record why it could not be read)."""
+    clock = time.perf_counter()
+    base: dict[str, Any] = {"case_id": case_id, "input": display, "rr": rr}
+    if raw is None:
+        return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
+    base["sha256"] = hashlib.sha256(raw).hexdigest()
+    try:
+        extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir)
+    except InputError as err:
+        return CaseResult(**base, status="rejected", error=_one_line(str(err)), ms=_ms(clock))
+    except Exception as err:  # an internal bug on this document: recorded, the batch goes on
+        return CaseResult(**base, status="error", error=_one_line(f"internal error: {type(err).__name__}: {err}"),
+                          ms=_ms(clock))
+    record = extraction.record
+    return CaseResult(
+        **base, status="ok", route=extraction.route, run_id=extraction.run_id, ms=_ms(clock),
+        counts={name: len(getattr(record, name)) for name in (*CompactRecord.ITEM_LISTS, "reportable")
+                if getattr(record, name)},
+        reportable=[item.snomed for item in record.reportable if item.snomed],
+        compact=extraction.to_compact(),
+        fhir=extraction.to_fhir() if want_fhir else None,
+    )
+
+
+def read_case(member: Any) -> tuple[bytes | None, str | None]:
+    """(bytes, None) or (None, one-line reason) for a batch Member."""
+    try:
+        return member.read(), None
+    except InputError as err:
+        return None, _one_line(str(err))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _ms(clock: float) -> float:
+    return round((time.perf_counter() - clock) * 1000, 3)

@@ -1,0 +1,135 @@
+"""Scale-out on Ray: a Ray Dataset of documents in, a Dataset of results out (``pip install cliniq-agent[ray]``).
+
+    import ray
+    from cliniq_agent.scale import read_documents, extract_dataset
+    ds = read_documents(["s3://bucket/eicrs/", "/data/more/"])      # or any Dataset with bytes + path columns
+    results = extract_dataset(ds, actors=8)                           # lazy; runs as you consume it
+    results.write_parquet("s3://bucket/extracted/")
+
+It is the shape of a model-serving pipeline: ``map_batches`` over a fixed pool of actors, each holding one
+warm ``Engine`` (models, KB, code index loaded once per actor), one CPU per actor. Every input yields one
+row — a bad document is a ``rejected`` row, never a failed job. ``cliniq-agent batch --engine ray`` uses
+``run_cases_on_ray`` and writes exactly the files the local pool writes.
+
+Input rows: ``bytes`` (the document) and ``path`` (its name), optionally ``case_id`` and ``rr``.
+Output rows: case_id, path, rr, sha256, status (ok | rejected | error), route, run_id, ms, error, and
+``counts``, ``reportable``, ``compact``, ``fhir`` as JSON text ("" when absent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from cliniq_agent.batch.inputs import Case
+from cliniq_agent.batch.work import CaseResult, read_case, run_case
+from cliniq_agent.state import RunOptions
+
+if TYPE_CHECKING:
+    import ray.data
+
+RESULT_COLUMNS = ("case_id", "path", "rr", "sha256", "status", "route", "run_id", "ms", "error", "counts",
+                  "reportable", "compact", "fhir")
+_FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", "CLINIQ_AGENT_THREADS")
+
+
+class EngineActor:
+    """A Ray Data actor: one warm Engine, applied to each batch of documents."""
+
+    def __init__(self, options_json: str, want_fhir: bool) -> None:
+        from cliniq_agent.engine import Engine
+
+        self.engine = Engine(RunOptions.model_validate_json(options_json)).warm()
+        self.want_fhir = want_fhir
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        columns: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
+        size = len(batch["bytes"])
+        case_ids = batch.get("case_id", batch["path"])
+        rrs = batch.get("rr", [""] * size)
+        for raw, path, case_id, rr in zip(batch["bytes"], batch["path"], case_ids, rrs):
+            result = run_case(self.engine, case_id=str(case_id), display=str(path), raw=bytes(raw),
+                              rr=str(rr) or None, want_fhir=self.want_fhir)
+            for name, value in _row(result).items():
+                columns[name].append(value)
+        return columns
+
+
+def read_documents(paths: str | list[str], **read_args: Any) -> ray.data.Dataset:
+    """A Dataset of documents (``bytes`` + ``path``) from local paths or object-storage URIs Ray Data reads."""
+    import ray.data
+
+    return ray.data.read_binary_files(paths, include_paths=True, **read_args)
+
+
+def extract_dataset(dataset: ray.data.Dataset, *, options: RunOptions | None = None, actors: int = 2,
+                    batch_size: int = 4, want_fhir: bool = True, cpus_per_actor: float = 1.0) -> ray.data.Dataset:
+    """Map ``dataset`` (rows with ``bytes`` and ``path``) to result rows on ``actors`` warm-Engine actors."""
+    options = options or RunOptions(use_llm=False)
+    return dataset.map_batches(
+        EngineActor,
+        fn_constructor_kwargs={"options_json": options.model_dump_json(), "want_fhir": want_fhir},
+        batch_size=batch_size,
+        batch_format="numpy",
+        concurrency=actors,
+        num_cpus=cpus_per_actor,
+    )
+
+
+def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, want_fhir: bool,
+                     address: str | None = None) -> Iterator[CaseResult]:
+    """Batch back end: read the cases here, extract them on Ray, yield CaseResults as rows stream back."""
+    import ray
+    import ray.data
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        env = {key: os.environ[key] for key in _FORWARDED_ENV if key in os.environ}
+        init_args: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                     "runtime_env": {"env_vars": env}}
+        if address:
+            ray.init(address=address, **init_args)
+        else:
+            ray.init(num_cpus=max(actors, 1), **init_args)
+    try:
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        items = []
+        for case in cases:
+            raw, read_error = read_case(case.document)
+            if raw is None:
+                yield CaseResult(case_id=case.case_id, input=case.display, rr=case.rr.display if case.rr else None,
+                                 status="rejected", error=read_error)
+                continue
+            items.append({"bytes": raw, "path": case.display, "case_id": case.case_id,
+                          "rr": case.rr.display if case.rr else ""})
+        if not items:
+            return
+        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), max(actors * 4, 1)))
+        for row in extract_dataset(dataset, options=options, actors=actors, want_fhir=want_fhir).iter_rows():
+            yield case_result(row)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _row(result: CaseResult) -> dict[str, Any]:
+    return {
+        "case_id": result.case_id, "path": result.input, "rr": result.rr or "", "sha256": result.sha256 or "",
+        "status": result.status, "route": result.route or "", "run_id": result.run_id or "", "ms": result.ms,
+        "error": result.error or "", "counts": json.dumps(result.counts), "reportable": json.dumps(result.reportable),
+        "compact": json.dumps(result.compact, ensure_ascii=False) if result.compact is not None else "",
+        "fhir": json.dumps(result.fhir, ensure_ascii=False) if result.fhir is not None else "",
+    }
+
+
+def case_result(row: dict[str, Any]) -> CaseResult:
+    """A result row of ``extract_dataset`` back as the CaseResult the batch writer takes."""
+    return CaseResult(
+        case_id=row["case_id"], input=row["path"], rr=row["rr"] or None, sha256=row["sha256"] or None,
+        status=row["status"], route=row["route"] or None, run_id=row["run_id"] or None, ms=float(row["ms"]),
+        error=row["error"] or None, counts=json.loads(row["counts"]), reportable=json.loads(row["reportable"]),
+        compact=json.loads(row["compact"]) if row["compact"] else None,
+        fhir=json.loads(row["fhir"]) if row["fhir"] else None,
+    )
