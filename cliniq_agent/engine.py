@@ -141,6 +141,8 @@ class Engine:
             with time_budget(options.time_budget_s):
                 document = read_source(source, name=source_name)
                 trace.source_name, trace.source_sha256 = document.name, document.sha256
+                if options.trace_source:  # for `cliniq-agent review` (see trace/store.py)
+                    trace.source_text = document.text
                 state: RunState = self._graph.invoke({"run_id": run_id, "options": options, "source": document})
         except CliniqError as err:
             self._finish(trace, clock, status="rejected", error=str(err), persist=options.persist_trace)

@@ -36,6 +36,7 @@ class RunOptions(BaseModel):
     recover_xml: bool = False
     build_fhir: bool = False
     persist_trace: bool = True
+    trace_source: bool = True  # keep the input text in the trace store (for `cliniq-agent review`)
     prompt_style: Literal["auto", "short", "compact"] = "auto"
     time_budget_s: float | None = Field(default=300.0, gt=0)  # per document; None: no budget (see budget.py)
 
@@ -56,6 +57,7 @@ class Draft(BaseModel):
     producer: str
     record: CompactRecord
     notes: list[str] = Field(default_factory=list)
+    candidates: list[dict[str, JsonValue]] = Field(default_factory=list)  # the agent's phrases, hits, decisions
 
 
 class ExcludedItem(BaseModel):

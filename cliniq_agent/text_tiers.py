@@ -70,7 +70,10 @@ def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,
     notes += [f"turn {t.kind} '{t.question}' → {t.answer} ({t.duration_ms:.0f} ms)" for t in result["turns"]]
     notes += [f"candidate '{c.phrase}' [{c.cue}] → {c.chosen.code if c.chosen else 'none'}: {c.verdict}"
               for c in result["candidates"]]
-    return Draft(producer=producer, record=result["record"], notes=notes), result["dropped"]
+    candidates = [{**c.model_dump(mode="json"), "turns": [t.model_dump(mode="json") for t in result["turns"]
+                                                           if t.candidate == c.id]} for c in result["candidates"]]
+    return (Draft(producer=producer, record=result["record"], notes=notes, candidates=candidates),
+            result["dropped"])
 
 
 def _spec(options: RunOptions) -> tuple[ModelSpec | None, list[str]]:

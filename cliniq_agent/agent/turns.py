@@ -28,6 +28,7 @@ class TurnRecord(BaseModel):
     question: str
     answer: str
     duration_ms: float
+    prompt: str = ""  # the full prompt, for the review page
 
 
 def _gemma(user: str) -> str:
@@ -50,17 +51,18 @@ def confirm_prompt(sentence: str, mention: str) -> str:
 
 def choose(spec: ModelSpec, text: str, candidate: Candidate) -> tuple[CodeHit | None, TurnRecord]:
     options = candidate.hits[: len(LETTERS)]
-    generation = complete(spec, choose_prompt(_sentence(text, candidate), candidate.phrase, options), max_tokens=1,
-                          stop=[], grammar=grammar_from_file("agent_choice.gbnf"))
+    prompt = choose_prompt(_sentence(text, candidate), candidate.phrase, options)
+    generation = complete(spec, prompt, max_tokens=1, stop=[], grammar=grammar_from_file("agent_choice.gbnf"))
     answer = generation.text.strip()[:1]
     picked = options[LETTERS.index(answer)] if answer in LETTERS[: len(options)] else None
     return picked, TurnRecord(candidate=candidate.id, kind="choose", question=candidate.phrase, answer=answer or "?",
-                              duration_ms=generation.duration_ms)
+                              duration_ms=generation.duration_ms, prompt=prompt)
 
 
 def confirm(spec: ModelSpec, text: str, candidate: Candidate) -> tuple[bool, TurnRecord]:
-    generation = complete(spec, confirm_prompt(_sentence(text, candidate), candidate.phrase), max_tokens=2, stop=[],
-                          grammar=grammar_from_file("agent_yes_no.gbnf"))
+    prompt = confirm_prompt(_sentence(text, candidate), candidate.phrase)
+    generation = complete(spec, prompt, max_tokens=2, stop=[], grammar=grammar_from_file("agent_yes_no.gbnf"))
     answer = generation.text.strip().lower()
     return answer.startswith("y"), TurnRecord(candidate=candidate.id, kind="confirm", question=candidate.phrase,
-                                              answer=answer or "?", duration_ms=generation.duration_ms)
+                                              answer=answer or "?", duration_ms=generation.duration_ms,
+                                              prompt=prompt)

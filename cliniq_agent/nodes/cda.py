@@ -46,6 +46,7 @@ def narrative_sections(parsed: CdaParse, options: RunOptions) -> tuple[list[Draf
                 evidence.tier, evidence.locator = Tier.CDA_NARRATIVE, section.xpath
         drafts.append(Draft(producer="cda_narrative", record=CompactRecord(conditions=conditions),
                             notes=[f"section {section.kind or section.title}: {len(conditions)} uncoded condition(s)",
-                                   *agent.notes]))
+                                   *agent.notes],
+                            candidates=[{**c, "locator": section.xpath} for c in agent.candidates]))
         dropped.extend(d for d in agent_dropped if d.kind == "conditions")
     return drafts, dropped

@@ -55,8 +55,14 @@ def summarize(update: dict[str, Any]) -> tuple[str, dict[str, JsonValue]]:
             parts.append(f"{draft.producer}: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
                          + (f" ({non_asserted} not asserted)" if non_asserted else ""))
             outputs[f"draft:{draft.producer}"] = draft.record.model_dump(mode="json")
-            if draft.notes:
-                outputs[f"notes:{draft.producer}"] = list(draft.notes)
+            if draft.notes:  # several drafts of one producer (one per CDA narrative section) add up
+                outputs[f"notes:{draft.producer}"] = [*outputs.get(f"notes:{draft.producer}", []), *draft.notes]
+            if draft.candidates:
+                outputs[f"candidates:{draft.producer}"] = [*outputs.get(f"candidates:{draft.producer}", []),
+                                                           *draft.candidates]
+    if update.get("cda") is not None:  # what the review page needs to draw a CDA: sections, triggers, RR
+        outputs["cda"] = update["cda"].model_dump(mode="json", include={"doc_kind", "triggers", "rr_conditions"})
+        outputs["cda"]["sections"] = [section.model_dump(mode="json", exclude={"text"}) for section in update["cda"].sections]
     if "record" in update and isinstance(update["record"], CompactRecord):
         counts = _counts(update["record"])
         parts.append("record: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "empty"))

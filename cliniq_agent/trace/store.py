@@ -1,7 +1,10 @@
 """SQLite trace store under the user data dir (one file, WAL, safe for concurrent runs).
 
 PHI stays on this machine: the store holds the extracted record and evidence snippets, the input's
-name and sha256 — not the input document itself.
+name and sha256, and — unless the run's ``trace_source`` option is off (or no trace is kept at all) — the
+decoded input text in a separate ``sources`` table, so that ``cliniq-agent review`` can show each item's
+words in their document. The store is a local file next to the extracted PHI it already holds;
+``TraceStore.forget_sources`` deletes the stored texts and keeps the rest of the trace.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ CREATE TABLE IF NOT EXISTS steps (
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+CREATE TABLE IF NOT EXISTS sources (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE, text TEXT NOT NULL
+);
 """
 
 
@@ -49,6 +55,7 @@ class RunTrace(BaseModel):
     excluded: list[ExcludedItem] = Field(default_factory=list)
     error: str | None = None
     steps: list[StepRecord] = Field(default_factory=list)
+    source_text: str | None = Field(default=None, exclude=True, repr=False)  # the decoded input, when kept
 
 
 class TraceStore:
@@ -85,6 +92,13 @@ class TraceStore:
                 [(trace.run_id, seq, s.node, s.started_at, s.duration_ms, s.summary, json.dumps(s.outputs))
                  for seq, s in enumerate(trace.steps)],
             )
+            if trace.source_text is not None:
+                db.execute("INSERT OR REPLACE INTO sources VALUES (?,?)", (trace.run_id, trace.source_text))
+
+    def forget_sources(self) -> int:
+        """Delete every stored input text (the traces stay); returns how many were deleted."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM sources").rowcount
 
     def list(self, limit: int = 20) -> list[RunTrace]:
         """Newest first, without steps."""
@@ -101,7 +115,10 @@ class TraceStore:
             if len(rows) != 1:
                 return None
             steps = db.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", (rows[0]["run_id"],)).fetchall()
-        return self._run(rows[0], steps)
+            source = db.execute("SELECT text FROM sources WHERE run_id = ?", (rows[0]["run_id"],)).fetchone()
+        trace = self._run(rows[0], steps)
+        trace.source_text = source["text"] if source else None
+        return trace
 
     @staticmethod
     def _run(row: sqlite3.Row, steps: list[sqlite3.Row]) -> RunTrace:
