@@ -18,6 +18,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer v
 
 from cliniq_agent import __version__
 from cliniq_agent.cli_batch import register as register_batch
+from cliniq_agent.cli_serve import register as register_serve
 from cliniq_agent.cli_kb import app as kb_app
 from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError
 
@@ -170,6 +171,7 @@ def bench(
 
 app.add_typer(kb_app, name="kb")
 register_batch(app)
+register_serve(app)
 
 
 def main() -> None:
