@@ -20,6 +20,7 @@ from cliniq_agent import __version__
 from cliniq_agent.cli_batch import register as register_batch
 from cliniq_agent.cli_serve import register as register_serve
 from cliniq_agent.cli_kb import app as kb_app
+from cliniq_agent.cli_review import register as register_review
 from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError
 
 app = typer.Typer(
@@ -172,6 +173,7 @@ def bench(
 app.add_typer(kb_app, name="kb")
 register_batch(app)
 register_serve(app)
+register_review(app)
 
 
 def main() -> None:
