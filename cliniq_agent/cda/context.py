@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from cliniq_agent.cda.kb import CdaKb, EntryRule, SectionRule
 from cliniq_agent.cda.narrative import NarrativeIndex
 from cliniq_agent.cda.nodes import Element, Locator, attr, child, is_true, local_name
+from cliniq_agent.cda.select import DocumentSelector
 from cliniq_agent.schema import Assertion, Evidence, Tier
 
 
@@ -28,6 +29,10 @@ class ParseContext:
     locator: Locator = field(default_factory=Locator)
     notes: list[str] = field(default_factory=list)
     sections: dict[Element, SectionRef] = field(default_factory=dict)
+    select: DocumentSelector = field(init=False)  # absolute XPaths over the document's element index
+
+    def __post_init__(self) -> None:
+        self.select = DocumentSelector(self.root)
 
     def note(self, message: str, el: Element | None = None) -> None:
         """Record something skipped or odd; with the element's XPath when there is one."""

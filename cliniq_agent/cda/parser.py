@@ -88,7 +88,7 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
     activities: list[EncounterActivity] = []
     claimed: set[Element] = set()
     for rule in kb.entries:
-        for el in kb.xpath(rule.xpath)(root):
+        for el in ctx.select(rule.xpath):
             if el in claimed:
                 continue
             section = ctx.section_of(el)

@@ -30,7 +30,7 @@ def collect_triggers(ctx: ParseContext) -> list[Trigger]:
     roots = {template.root: template for template in ctx.kb.trigger_templates}
     predicate = " or ".join(f"@root='{root}'" for root in roots)
     query = f"//cda:templateId[{predicate}]/parent::*"
-    for el in ctx.kb.xpath(query)(ctx.root) if roots else []:
+    for el in ctx.select(query) if roots else []:
         template = next(roots[r] for r in (attr(t, "root") for t in children(el, "templateId")) if r in roots)
         marked = [node for node in _marked(el, ctx) if ctx.kb.is_rctc(node.get(SDTC_VALUE_SET))]
         if marked:
