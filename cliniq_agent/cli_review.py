@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import webbrowser
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from cliniq_agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from cliniq_agent.state import RunOptions
+    from cliniq_agent.trace import RunTrace, TraceStore
 
 REVIEW_HELP = (
     "Write one self-contained HTML review page of a run: the source document with the words behind every item "
@@ -35,36 +39,42 @@ def review(
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser afterwards.")] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="When TARGET is a file: deterministic tiers only.")] = False,
     recover: Annotated[bool, typer.Option("--recover", help="When TARGET is a file: salvage truncated/malformed XML.")] = False,
+    rr: Annotated[Optional[str], typer.Option("--rr", help="The Reportability Response that came with the eICR: a run id or an RR file (extracted as its own run); the page compares its determination with the engine's.")] = None,
 ) -> None:
     from cliniq_agent.review import render_review
+    from cliniq_agent.state import RunOptions
     from cliniq_agent.trace import TraceStore
 
     store = TraceStore()
-    path = Path(target)
-    if path.is_file():
-        from cliniq_agent.engine import Engine
-        from cliniq_agent.state import RunOptions
-
-        options = RunOptions(use_llm=not no_llm, recover_xml=recover, persist_trace=True, trace_source=True)
-        with Engine(options, trace_store=store) as engine:
-            run_id = engine.extract(path).run_id
-    elif path.exists():
-        raise UsageError(f"{target}: not a file (give a run id or one eICR file)")
-    else:
-        run_id = target
-    trace = store.get(run_id)
-    if trace is None:
-        raise UsageError(f"'{target}' is neither a file nor a run id in the trace store (see 'cliniq-agent trace list')")
+    options = RunOptions(use_llm=not no_llm, recover_xml=recover, persist_trace=True, trace_source=True)
+    trace = _stored_run(target, store, options)
+    rr_trace = _stored_run(rr, store, options.model_copy(update={"use_llm": False})) if rr else None
     destination = out or Path(f"review-{trace.run_id[:12]}.html")
     if destination.is_dir():
         destination = destination / f"review-{trace.run_id[:12]}.html"
     from cliniq_agent.batch.outputs import atomic_write
 
-    atomic_write(destination, render_review(trace))
+    atomic_write(destination, render_review(trace, rr_trace))
     note = "" if trace.source_text is not None else " (this run kept no source text: evidence is listed, not highlighted)"
     typer.echo(f"wrote {destination} (run {trace.run_id}, route {trace.route}){note}", err=True)
     if open_page:
         webbrowser.open(destination.resolve().as_uri())
+
+
+def _stored_run(target: str, store: "TraceStore", options: "RunOptions") -> "RunTrace":
+    """The stored run ``target`` names: a run id (or prefix), or a file extracted now into ``store``."""
+    path = Path(target)
+    if path.is_file():
+        from cliniq_agent.engine import Engine
+
+        with Engine(options, trace_store=store) as engine:
+            target = engine.extract(path).run_id
+    elif path.exists():
+        raise UsageError(f"{target}: not a file (give a run id or one eICR file)")
+    trace = store.get(target)
+    if trace is None:
+        raise UsageError(f"'{target}' is neither a file nor a run id in the trace store (see 'cliniq-agent trace list')")
+    return trace
 
 
 def report(

@@ -114,3 +114,27 @@ def test_cli_review_and_report(engine, tmp_path):
     assert (batch / "review" / "cases" / "narrative.html").is_file()
     assert isinstance(runner.invoke(app, ["report", str(tmp_path / "nothing")]).exception, UsageError)
     assert json.loads((batch / "manifest.jsonl").read_text().splitlines()[0])["case_id"] == "cases/narrative"
+
+
+def test_rr_determination_beside_the_engines(engine, shared_data, tmp_path):
+    case = next(p for p in sorted((shared_data / "external" / "phdi-dev").iterdir()) if (p / "CDA_RR.xml").is_file())
+    eicr = engine.extract(case / "CDA_eICR.xml")
+    runner = CliRunner()
+    page = tmp_path / "with-rr.html"
+    result = runner.invoke(app, ["review", eicr.run_id, "--rr", str(case / "CDA_RR.xml"), "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "The RR given with this eICR" in html and "determined these conditions" in html
+    assert "the RR names it too" in html or "not in the RR" in html or not eicr.record.reportable
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    writer = ManifestWriter(batch)
+    writer.add(ManifestRow(case_id="phdi/case", input=str(case / "CDA_eICR.xml"), rr=str(case / "CDA_RR.xml"),
+                           status="ok", route=eicr.route, run_id=eicr.run_id, ms=eicr.duration_ms))
+    writer.add(ManifestRow(case_id="phdi/zipped", input="gone.zip!a/CDA_eICR.xml", rr="gone.zip!a/CDA_RR.xml",
+                           status="ok", route=eicr.route, run_id=eicr.run_id, ms=eicr.duration_ms))
+    writer.close()
+    assert runner.invoke(app, ["report", str(batch)]).exit_code == 0
+    assert "The RR given with this eICR" in (batch / "review" / "phdi" / "case.html").read_text(encoding="utf-8")
+    assert "1 RR(s) named in the manifest could not be read here" in (batch / "report.html").read_text(encoding="utf-8")

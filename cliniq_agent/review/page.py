@@ -60,6 +60,7 @@ class ReportableView:
     snomed: str
     confidence: float
     triggers: list[TriggerView]
+    in_rr: bool | None = None    # the RR given with the run names this condition too (None: no RR given)
 
 
 @dataclass
@@ -75,13 +76,15 @@ class ReviewPage:
     below_threshold: list[ReportableView]
     skipped: list[dict[str, Any]]
     rr_conditions: list[ReportableView]
+    rr_name: str | None          # the RR read with this eICR (a separate run), when one was given
     doc_kind: str | None
     steps: list[StepView]
     unlocated: int
     tiers: list[tuple[str, str]]  # (css key, label) of the tiers on this page, for the legend
 
 
-def build_page(trace: RunTrace) -> ReviewPage:
+def build_page(trace: RunTrace, rr: RunTrace | None = None) -> ReviewPage:
+    """The page of ``trace``; ``rr``: the run of the Reportability Response that came with it, if any."""
     keys = Keys()
     groups = record_rows(trace.record or {}, keys)
     excluded = excluded_rows(trace.excluded, keys)
@@ -107,13 +110,20 @@ def build_page(trace: RunTrace) -> ReviewPage:
     row_ids = {f"{name}[{i}]": f"row-{name}-{i}" for name in CompactRecord.ITEM_LISTS
                for i in range(len(record.get(name) or []))}
     tiers_seen = dict.fromkeys(e.tier for e, _, _ in placements)
+    rr_conditions = [_reportable(r, {}) for r in cda_info.get("rr_conditions") or []]
+    reportable = [_reportable(r, row_ids) for r in record.get("reportable") or []]
+    if rr is not None:
+        rr_conditions = [_reportable(r, {}) for r in _steps(rr, Keys("r"))[1].get("rr_conditions") or []]
+        named = {c.snomed for c in rr_conditions}
+        for item in reportable:
+            item.in_rr = item.snomed in named
     return ReviewPage(
         trace=trace, source_mode=mode, source_html=source_html, cda=view, section_html=section_html,
         groups=groups, excluded=excluded,
-        reportable=[_reportable(r, row_ids) for r in record.get("reportable") or []],
+        reportable=reportable,
         below_threshold=[_reportable(r, row_ids) for r in reportability.get("below_threshold") or []],
         skipped=list(reportability.get("skipped") or []),
-        rr_conditions=[_reportable(r, {}) for r in cda_info.get("rr_conditions") or []],
+        rr_conditions=rr_conditions, rr_name=(rr.source_name or rr.run_id) if rr is not None else None,
         doc_kind=cda_info.get("doc_kind"), steps=steps,
         unlocated=sum(1 for e, _, _ in placements if not e.located),
         tiers=[(t, TIER_LABELS.get(t, t)) for t in tiers_seen],

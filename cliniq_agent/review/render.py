@@ -44,6 +44,6 @@ def render_template(name: str, script: str | None = None, **context: Any) -> str
         css=Markup(asset("review.css")), js=Markup(script), csp=content_security_policy(script), **context)
 
 
-def render_review(trace: RunTrace) -> str:
-    """The review page of one stored run."""
-    return render_template("review.html", script=asset("review.js"), trace=trace, page=build_page(trace))
+def render_review(trace: RunTrace, rr: RunTrace | None = None) -> str:
+    """The review page of one stored run (with the run of its Reportability Response, when one was given)."""
+    return render_template("review.html", script=asset("review.js"), trace=trace, page=build_page(trace, rr))

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import os
 import statistics
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from cliniq_agent.batch.outputs import ManifestRow, case_path, read_manifest
-from cliniq_agent.batch.outputs import atomic_write
+from cliniq_agent.batch.inputs import Member
+from cliniq_agent.batch.outputs import ManifestRow, atomic_write, case_path, read_manifest
+from cliniq_agent.errors import CliniqError
 from cliniq_agent.review.charts import BarChart, Histogram, bar_chart, histogram, latency_bin
 from cliniq_agent.review.render import render_review, render_template
-from cliniq_agent.trace.store import TraceStore
+from cliniq_agent.trace.store import RunTrace, TraceStore
 
 SLOWEST = 10
 
@@ -43,6 +45,7 @@ class BatchReport:
     total_s: float
     pages: int
     missing_traces: int
+    unread_rrs: list[str] = field(default_factory=list)  # RRs named in the manifest that could not be read here
 
 
 def review_path(folder: Path, case_id: str) -> Path:
@@ -56,6 +59,7 @@ def build_report(folder: Path, out: Path, *, store: TraceStore | None = None, pa
     rows = read_manifest(folder)
     store = store or TraceStore()
     inputs, names, written, missing = [], {}, 0, 0
+    responses = _Responses(store)
     for row in rows:
         view = InputView(row=row, output_hrefs=[(name, _href(folder / name, out.parent)) for name in row.outputs])
         trace = store.get(row.run_id) if row.status == "ok" and row.run_id else None
@@ -66,7 +70,7 @@ def build_report(folder: Path, out: Path, *, store: TraceStore | None = None, pa
                 names.setdefault(str(item.get("snomed")), str(item.get("name")))
             if pages:
                 page = review_path(folder, row.case_id)
-                atomic_write(page, render_review(trace))
+                atomic_write(page, render_review(trace, responses.run(row.rr) if row.rr else None))
                 view.review_href, written = _href(page, out.parent), written + 1
         inputs.append(view)
     for view in inputs:
@@ -80,6 +84,7 @@ def build_report(folder: Path, out: Path, *, store: TraceStore | None = None, pa
     for view in inputs:
         route_status[view.row.route or "(none)"][view.row.status] += 1
     conditions = Counter(code for view in inputs for code in view.row.reportable)
+    responses.close()
     return BatchReport(
         folder=folder, inputs=inputs,
         by_status=dict(Counter(view.row.status for view in inputs).most_common()),
@@ -91,7 +96,33 @@ def build_report(folder: Path, out: Path, *, store: TraceStore | None = None, pa
         failed=[view for view in inputs if view.row.status != "ok"],
         p50_ms=_quantile(latencies, 0.5), p95_ms=_quantile(latencies, 0.95),
         total_s=sum(view.row.ms for view in inputs) / 1000, pages=written, missing_traces=missing,
+        unread_rrs=responses.unread,
     )
+
+
+class _Responses:
+    """The RRs a batch paired with its eICRs, each extracted once as its own (deterministic, traced) run so
+    that the eICR's page can show the RR's determination; the batch itself records only the RR's name."""
+
+    def __init__(self, store: TraceStore) -> None:
+        self.store, self.engine, self.unread = store, None, []
+
+    def run(self, display: str) -> RunTrace | None:
+        path, bang, member = display.partition("!")
+        source = Member(path=path, member=member) if bang and zipfile.is_zipfile(path) else Member(path=display)
+        try:
+            if self.engine is None:
+                from cliniq_agent.engine import Engine
+
+                self.engine = Engine(use_llm=False, trace_store=self.store)
+            return self.store.get(self.engine.extract(source.read(), source_name=display).run_id)
+        except (CliniqError, OSError) as err:
+            self.unread.append(f"{display}: {err}")
+            return None
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
 
 
 def write_report(folder: Path, out: Path | None = None, *, store: TraceStore | None = None,
