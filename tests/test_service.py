@@ -82,7 +82,8 @@ def test_healthz_and_readyz_need_no_token(server: LocalServer) -> None:
 
 def test_openapi_has_the_compact_schema_as_response_model(server: LocalServer) -> None:
     spec = httpx.get(f"{server.base_url}/openapi.json").json()
-    assert {"/v1/extract", "/v1/batch", "/v1/runs/{run_id}", "/healthz", "/readyz", "/metrics"} <= set(spec["paths"])
+    assert {"/v1/extract", "/v1/batch", "/v1/runs/{run_id}", "/v1/runs/{run_id}/review", "/healthz", "/readyz",
+            "/metrics"} <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert schemas["CompactResponse"]["properties"]["result"]["$ref"].endswith("/CompactRecord")
     assert {"patient", "conditions", "labs", "reportable"} <= set(schemas["CompactRecord"]["properties"])
@@ -113,6 +114,15 @@ def test_extract_each_route_and_its_trace(client: httpx.Client, name: str) -> No
     trace = client.get(f"/v1/runs/{body['run_id']}").json()
     assert trace["status"] == "ok" and trace["route"] == body["route"] and trace["steps"]
     assert [c["name"] for c in trace["record"]["conditions"]] == [c["name"] for c in body["result"]["conditions"]]
+
+
+def test_review_page_of_a_run(client: httpx.Client) -> None:
+    run_id = _post_example(client, "narrative.txt").json()["run_id"]
+    page = client.get(f"/v1/runs/{run_id}/review")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store" and run_id in page.text
+    _assert_error(client.get("/v1/runs/0123456789abcdef/review"), 404, "not_found")
 
 
 def test_extract_fhir_and_without_evidence(client: httpx.Client) -> None:

@@ -8,6 +8,7 @@ stack trace — with the same one-line messages as the CLI.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from collections.abc import AsyncIterator
@@ -35,7 +36,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = ServiceRuntime(settings)
         app.state.runtime = runtime
-        runtime.start()
+        if settings.workers > 1:  # accept connections only once warm (see runtime.py)
+            await asyncio.to_thread(runtime.warm)
+        else:
+            runtime.start_warming()
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 LOGGER_NAME = "cliniq_agent.service"
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,4 +1,4 @@
-"""The HTTP endpoints: extract, runs (trace), health, readiness and metrics."""
+"""The HTTP endpoints: extract, runs (trace and review page), health, readiness and metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from cliniq_agent import __version__
@@ -117,6 +117,23 @@ async def run_trace(request: Request, run_id: str) -> Response:
     if trace is None:
         raise NotFound(f"no run with id '{run_id}' (see 'cliniq-agent trace list')")
     return Response(trace.model_dump_json(), media_type="application/json")
+
+
+@router.get("/v1/runs/{run_id}/review", tags=["runs"], response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML page."},
+                       **ERROR_RESPONSES})
+async def run_review(request: Request, run_id: str) -> Response:
+    """The run's review page (as `cliniq-agent review` writes it): source with evidence highlighted,
+    record, excluded mentions, reportability, timeline. No network, only its own script (CSP)."""
+    from cliniq_agent.review import render_review
+    from cliniq_agent.review.render import asset, content_security_policy
+
+    trace = await run_in_threadpool(_trace_store(runtime_of(request)).get, run_id)
+    if trace is None:
+        raise NotFound(f"no run with id '{run_id}' (see 'cliniq-agent trace list')")
+    page = await run_in_threadpool(render_review, trace)
+    return HTMLResponse(page, headers={"Content-Security-Policy": content_security_policy(asset("review.js")),
+                                       "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/metrics", tags=["system"], response_class=Response,

@@ -1,7 +1,9 @@
 """One worker process's serving state: the warm Engine, the admission gate, metrics and the run log.
 
-The Engine warms in a background thread, so ``/healthz`` answers from the first second and ``/readyz``
-turns ready once models and the code index are loaded; documents arriving before that get 503.
+With one process the Engine warms in a background thread, so ``/healthz`` answers from the first second
+and ``/readyz`` turns ready once models and the code index are loaded (documents arriving before that
+get 503 + Retry-After). With several worker processes each one warms *before* it starts accepting
+connections, so the kernel never hands a request to a cold worker while a warm one could take it.
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ class ServiceRuntime:
                                   on_change=self.metrics.set_queue)
         self.engine: Engine | None = None
         self.warm_error: str | None = None
-        self._warmer = threading.Thread(target=self._warm, name="cliniq-warm", daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._warmer.start()
+    def start_warming(self) -> None:
+        threading.Thread(target=self.warm, name="cliniq-warm", daemon=True).start()
 
-    def _warm(self) -> None:
+    def warm(self) -> None:
+        """Load everything (blocking); a failure is kept for /readyz instead of ending the process."""
         clock = time.perf_counter()
         try:
             options = RunOptions(use_llm=self.settings.use_llm, persist_trace=self.settings.persist_trace,
