@@ -287,6 +287,14 @@ def _synonyms(data: Path, *, limit: int | None, variants: list[str]) -> list[Sui
     return run_synonym_suite(data, limit=limit, variants=[v for v in variants if v not in VARIANTS] or None)
 
 
+@suite("service-load")
+def _service_load(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """`cliniq-agent serve` on localhost under 8 concurrent clients (deterministic; --limit = requests)."""
+    from cliniq_agent.bench.service_load import service_load_suite
+
+    return service_load_suite(data, limit=limit)
+
+
 DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 
