@@ -21,7 +21,7 @@ from cliniq_agent.cli_batch import register as register_batch
 from cliniq_agent.cli_serve import register as register_serve
 from cliniq_agent.cli_kb import app as kb_app
 from cliniq_agent.cli_review import register as register_review
-from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError
+from cliniq_agent.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CliniqError, UsageError, one_line
 
 app = typer.Typer(
     name="cliniq-agent",
@@ -181,7 +181,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # returns the exit code of a typer.Exit instead of exiting
     except CliniqError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {one_line(str(err))}", err=True)
         sys.exit(err.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
@@ -192,7 +192,7 @@ def main() -> None:
         err.show()
         sys.exit(EXIT_BAD_INPUT)
     except ClickException as err:
-        typer.echo(f"error: {err.format_message()}", err=True)
+        typer.echo(f"error: {one_line(err.format_message())}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         typer.echo("error: interrupted", err=True)
@@ -200,7 +200,10 @@ def main() -> None:
     except Exception as err:  # an internal bug: say so in one line; the full traceback on request
         if os.environ.get("CLINIQ_AGENT_DEBUG"):
             raise
-        typer.echo(f"error: internal error: {type(err).__name__}: {err} (set CLINIQ_AGENT_DEBUG=1 for a traceback)", err=True)
+        detail = one_line(str(err))
+        detail = detail if len(detail) <= 300 else detail[:300] + " …"
+        typer.echo(f"error: internal error: {type(err).__name__}: {detail} (set CLINIQ_AGENT_DEBUG=1 for a traceback)",
+                   err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -33,3 +33,8 @@ class ModelError(CliniqError):
 
 class BudgetExceeded(InputError):
     """The document took longer than the per-document time budget (too large or too hard to finish in time)."""
+
+
+def one_line(text: str) -> str:
+    """A message on one line: libxml2, pydantic and OS messages may span several; the CLI prints one."""
+    return " ".join(text.split())

@@ -17,11 +17,22 @@ from cliniq_agent.state import SourceDocument
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 _XML_DECL = regex.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_BOMS = (
+_BOMS = (  # UTF-32 first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+#: XML 1.0 appendix F: how "<?" starts in an encoding with no BOM that is not ASCII-compatible.
+_XML_START_NO_BOM = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+#: XML start: "<?", "<!" or "<" + a name-start character. "<3 yo child" or "< 5 days" is text, not XML.
+_XML_START = regex.compile(r"<(?:[?!]|[A-Za-z_:\u00C0-\uFFFF])")
 _CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
 _MAX_PATH_CHARS = 4096
 #: A single token ending in a document file extension ("eicr.xml", "C:\\in\\note.txt"): a file name, not a note.
@@ -45,10 +56,20 @@ def read_source(source: str | bytes | Path, *, name: str | None = None) -> Sourc
             raw, name = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), name or "<stdin>"
         else:
             _refuse_path_like(source)
-            raw, name = source.encode("utf-8"), name or "<text>"
+            raw, name = _encode_text(source), name or "<text>"
     else:
         raise InputError(f"unsupported input type {type(source).__name__}; pass str, bytes or Path")
     return decode(raw, name=name)
+
+
+def _encode_text(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as err:  # lone surrogates, e.g. from errors="surrogateescape"
+        raise InputError(
+            f"text holds a lone surrogate (U+{ord(text[err.start]):04X} at character {err.start}), which is not a "
+            "character; decode the source bytes with errors='replace' or pass the bytes"
+        ) from err
 
 
 def _refuse_path_like(text: str) -> None:
@@ -87,19 +108,24 @@ def decode(raw: bytes, *, name: str) -> SourceDocument:
         raise InputError(f"{name}: input is over the {MAX_INPUT_BYTES // 2**20} MiB limit")
     if not raw.strip():
         raise InputError(f"{name}: input is empty")
-    encoding = _encoding_of(raw)
+    encoding, declared = _encoding_of(raw)
     if encoding in ("utf-8", "utf-8-sig") and _looks_binary(raw):
         raise InputError(f"{name}: input looks binary; expected an eICR (CDA XML) or clinical text")
+    if declared:
+        _check_declared(raw, encoding, name)
     try:
         text = raw.decode(encoding)
-    except LookupError as err:
-        raise InputError(f"{name}: unknown character encoding '{encoding}'") from err
     except UnicodeDecodeError as err:
         raise InputError(
             f"{name}: not valid {encoding} (byte 0x{raw[err.start]:02x} at offset {err.start}); "
             "re-encode the file as UTF-8"
         ) from err
+    except (LookupError, UnicodeError) as err:  # unknown, non-text ('base64') or unusable ('undefined') codec
+        raise InputError(f"{name}: unknown character encoding '{encoding}'; re-encode the file as UTF-8") from err
     text = text.lstrip("\ufeff")
+    if declared and not text.lstrip().startswith("<?xml"):
+        raise InputError(f"{name}: decoding by the declared encoding '{encoding}' garbles the document; "
+                         "fix the XML declaration or re-encode the file as UTF-8")
     if not text.strip():
         raise InputError(f"{name}: input is empty")
     return SourceDocument(
@@ -107,18 +133,35 @@ def decode(raw: bytes, *, name: str) -> SourceDocument:
         raw=raw,
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
-        looks_like_xml=text.lstrip().startswith("<"),
+        looks_like_xml=_XML_START.match(text.lstrip()) is not None,
     )
 
 
-def _encoding_of(raw: bytes) -> str:
+def _check_declared(raw: bytes, encoding: str, name: str) -> None:
+    """The declaration was read as ASCII bytes: an encoding that does not read those bytes back as the same
+    characters (UTF-16/32, EBCDIC, UTF-7 …) is a wrong declaration, and decoding by it would yield garbage."""
+    head = raw[: raw.find(b"?>") + 2] if b"?>" in raw[:512] else raw[:64]
+    try:
+        readable = head.decode(encoding, errors="replace") == head.decode("ascii", errors="replace")
+    except (LookupError, UnicodeError) as err:  # unknown, non-text ('base64') or unusable ('undefined') codec
+        raise InputError(f"{name}: unknown character encoding '{encoding}'; re-encode the file as UTF-8") from err
+    if not readable:
+        raise InputError(f"{name}: declares encoding '{encoding}', but the declaration itself is ASCII, so the "
+                         "document is not in that encoding; fix the XML declaration or re-encode the file as UTF-8")
+
+
+def _encoding_of(raw: bytes) -> tuple[str, bool]:
+    """(encoding, whether it came from an ASCII XML declaration)."""
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
-            return encoding
+            return encoding, False
+    for start, encoding in _XML_START_NO_BOM:
+        if raw.startswith(start):
+            return encoding, False
     match = _XML_DECL.match(raw[:512])
     if match:
-        return match.group(1).decode("ascii").lower()
-    return "utf-8"
+        return match.group(1).decode("ascii").lower(), True
+    return "utf-8", False
 
 
 def _looks_binary(raw: bytes) -> bool:

@@ -68,7 +68,7 @@ def direct_text(el: Element | None) -> str | None:
         return None
     parts: list[str] = [el.text or ""]
     for sub in el:
-        if local_name(sub) != "reference":
+        if local_name(sub) not in ("reference", ""):  # "": an unexpanded entity (recover mode), never text
             parts.append("".join(sub.itertext()))
         parts.append(sub.tail or "")
     return normalize_space("".join(parts))

@@ -10,8 +10,8 @@ from cliniq_agent.fhir.clinical import set_status
 from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, observation, put_date, quantity, text_or,
 )
-from cliniq_agent.fhir.values import ParsedNumber, parse_number
-from cliniq_agent.schema import Lab
+from cliniq_agent.fhir.values import ParsedNumber, number_problem, parse_number
+from cliniq_agent.schema import CodeIssue, Lab
 
 
 _UNIT_START = regex.compile(r"^[^\W\d_]|^[%/\[{µ°º]")
@@ -36,7 +36,14 @@ def _numeric(lab: Lab) -> tuple[ParsedNumber, str | None] | None:
 
 
 def _value(lab: Lab, data: JSON) -> None:
-    """value[x]: Quantity for numbers, CodeableConcept for a valid SNOMED result code, else string."""
+    """value[x]: Quantity for numbers, CodeableConcept for a valid SNOMED result code, else string.
+    A number FHIR cannot carry (too many digits) becomes an issue on the lab and stays out of the bundle."""
+    written = lab.value if text_or(lab.value) else lab.result
+    problem = number_problem(written)
+    if problem is not None:
+        shown = written.strip() if len(written.strip()) <= 40 else written.strip()[:40] + "…"
+        lab.issues = [*lab.issues, CodeIssue(field="value", code=shown, problem=problem)]
+        return
     numeric = _numeric(lab)
     result = text_or(lab.result)
     if numeric is not None:

@@ -27,19 +27,23 @@ _MONTHS = {
 }
 
 _ISO = regex.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?)?)?$"
+    r"^(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2})"
+    r"(?:[T ](?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?P<f>\.[0-9]+)?)?\s*(?P<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$"
 )
 _CDA_TS = regex.compile(
-    r"^(?P<y>\d{4})(?P<m>\d{2})(?:(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?P<f>\.\d+)?)?)?)?"
-    r"(?P<tz>[+-]\d{4})?$"
+    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?:(?P<d>[0-9]{2})(?:(?P<H>[0-9]{2})(?P<M>[0-9]{2})(?:(?P<S>[0-9]{2})(?P<f>\.[0-9]+)?)?)?)?"
+    r"(?P<tz>[+-][0-9]{4})?$"
 )
-_SLASHED = regex.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})$")
-_MONTH_FIRST = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$")
-_DAY_FIRST = regex.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})$")
-_MONTH_YEAR = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<y>\d{4})$")
+_SLASHED = regex.compile(r"^(?P<a>[0-9]{1,2})[/.-](?P<b>[0-9]{1,2})[/.-](?P<y>[0-9]{4})$")
+_MONTH_FIRST = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>[0-9]{4})$")
+_DAY_FIRST = regex.compile(r"^(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>[0-9]{4})$")
+_MONTH_YEAR = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<y>[0-9]{4})$")
+#: FHIR decimals are exchanged as JSON numbers; beyond 18 significant digits (the precision FHIR asks
+#: implementations to keep) a value is not a measurement we can carry faithfully.
+MAX_DECIMAL_DIGITS = 18
+# Digits are ASCII only: ``int()`` reads Arabic-Indic digits, but FHIR dates and decimals must be ASCII.
 _NUMBER = regex.compile(
-    r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(?P<rest>.*)$"
+    r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[+-]?\.[0-9]+)(?P<rest>.*)$"
 )
 
 
@@ -128,7 +132,7 @@ def parse_number(text: str | None) -> ParsedNumber | None:
     if text is None:
         return None
     match = _NUMBER.match(text.strip())
-    if not match:
+    if not match or _digits(match["num"]) > MAX_DECIMAL_DIGITS:
         return None
     try:
         value = Decimal(match["num"].replace(",", ""))
@@ -137,6 +141,21 @@ def parse_number(text: str | None) -> ParsedNumber | None:
     if not value.is_finite():
         return None
     return ParsedNumber(value, match["cmp"], match["rest"].strip())
+
+
+def number_problem(text: str | None) -> str | None:
+    """Why a written number cannot be a FHIR decimal (too many digits), or None."""
+    match = _NUMBER.match(text.strip()) if text else None
+    if match is None:
+        return None
+    digits = _digits(match["num"])
+    if digits <= MAX_DECIMAL_DIGITS:
+        return None
+    return f"a number of {digits} digits cannot be a FHIR decimal (at most {MAX_DECIMAL_DIGITS}); left out of FHIR"
+
+
+def _digits(number: str) -> int:
+    return sum(ch.isdigit() for ch in number.lstrip("+-0.,")) or 1
 
 
 def decimal_json(value: Decimal) -> int | float:

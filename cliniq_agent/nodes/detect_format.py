@@ -35,4 +35,6 @@ def _refuse_json(source: SourceDocument) -> None:
             json.loads(source.text)
         except ValueError:
             return
+        except RecursionError:  # nested deeper than the parser goes: JSON all the same
+            pass
         raise InputError(f"{source.name}: JSON input (e.g. a FHIR bundle) is not an eICR; pass the CDA XML or the report text")
