@@ -47,6 +47,8 @@ class SectionView:
     code: str | None
     narrative: str                                           # "\n"-joined readable lines
     entries: list[Block] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)           # evidence naming the whole section (no span found)
+    css: list[str] = field(default_factory=list)
 
 
 @dataclass

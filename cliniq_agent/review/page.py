@@ -160,6 +160,11 @@ def _place_cda(view: CdaView, placements: list[tuple[EvidenceView, str, str]]) -
                 marks.setdefault(section.locator, []).append(
                     Mark(span[0], span[1], evidence.key, css + (" searched" if searched else ""), title))
                 continue
+        if section is not None:  # words the stage put together from several lines: point at the section
+            evidence.located, evidence.place = True, f"{section.title} (the section as a whole)"
+            section.keys.append(evidence.key)
+            section.css.append(css)
+            continue
         block = view.block_for(evidence.locator)
         if block is not None:
             evidence.located, evidence.place = True, block.place
