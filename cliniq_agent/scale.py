@@ -13,7 +13,7 @@ row — a bad document is a ``rejected`` row, never a failed job. ``cliniq-agent
 
 Input rows: ``bytes`` (the document) and ``path`` (its name), optionally ``case_id`` and ``rr``.
 Output rows: case_id, path, rr, sha256, status (ok | rejected | error), route, run_id, ms, error, and
-``counts``, ``reportable``, ``compact``, ``fhir`` as JSON text ("" when absent).
+``counts``, ``reportable``, ``compact``, ``fhir`` as JSON text ("" when absent), and the actor's peak RSS in MiB.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import ray.data
 
 RESULT_COLUMNS = ("case_id", "path", "rr", "sha256", "status", "route", "run_id", "ms", "error", "counts",
-                  "reportable", "compact", "fhir")
+                  "reportable", "compact", "fhir", "peak_rss_mb")
 _FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", "CLINIQ_AGENT_THREADS")
 
 
@@ -58,9 +58,13 @@ class EngineActor:
 
 
 def read_documents(paths: str | list[str], **read_args: Any) -> ray.data.Dataset:
-    """A Dataset of documents (``bytes`` + ``path``) from local paths or object-storage URIs Ray Data reads."""
+    """A Dataset of documents (``bytes`` + ``path``) from local paths or object-storage URIs Ray Data reads.
+
+    Reads reserve no CPU by default (``num_cpus=0``): they are I/O, and with one actor per core a read
+    task that waits for a free CPU would wait for ever."""
     import ray.data
 
+    read_args.setdefault("num_cpus", 0)
     return ray.data.read_binary_files(paths, include_paths=True, **read_args)
 
 
@@ -121,6 +125,7 @@ def _row(result: CaseResult) -> dict[str, Any]:
         "error": result.error or "", "counts": json.dumps(result.counts), "reportable": json.dumps(result.reportable),
         "compact": json.dumps(result.compact, ensure_ascii=False) if result.compact is not None else "",
         "fhir": json.dumps(result.fhir, ensure_ascii=False) if result.fhir is not None else "",
+        "peak_rss_mb": result.peak_rss_mb or 0.0,
     }
 
 
@@ -131,5 +136,5 @@ def case_result(row: dict[str, Any]) -> CaseResult:
         status=row["status"], route=row["route"] or None, run_id=row["run_id"] or None, ms=float(row["ms"]),
         error=row["error"] or None, counts=json.loads(row["counts"]), reportable=json.loads(row["reportable"]),
         compact=json.loads(row["compact"]) if row["compact"] else None,
-        fhir=json.loads(row["fhir"]) if row["fhir"] else None,
+        fhir=json.loads(row["fhir"]) if row["fhir"] else None, peak_rss_mb=float(row.get("peak_rss_mb") or 0) or None,
     )

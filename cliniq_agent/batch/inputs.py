@@ -122,7 +122,7 @@ def _walk_zip(archive: Path) -> list[Case]:
             names = [info.filename for info in handle.infolist() if not info.is_dir()]
     except (OSError, zipfile.BadZipFile) as err:
         raise UsageError(f"{archive}: not a readable zip archive ({err})") from err
-    members = {PurePosixPath(name): Member(path=str(archive), member=name) for name in sorted(names)
+    members = {_safe(name): Member(path=str(archive), member=name) for name in sorted(names)
                if not _hidden(PurePosixPath(name).parts)}
     return _pair(archive.stem, members)
 
@@ -147,7 +147,13 @@ def _pair(root_name: str, members: dict[PurePosixPath, Member]) -> list[Case]:
 
 
 def _hidden(parts: tuple[str, ...]) -> bool:
-    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+    return any(part.startswith(".") and part != ".." or part == "__MACOSX" for part in parts)
+
+
+def _safe(member_name: str) -> PurePosixPath:
+    """A zip member's name without root, ``.`` or ``..`` parts: ids and output paths stay inside the batch."""
+    parts = [part for part in PurePosixPath(member_name.replace("\\", "/")).parts if part not in ("/", ".", "..")]
+    return PurePosixPath(*parts) if parts else PurePosixPath("unnamed")
 
 
 def _unique_ids(cases: list[Case]) -> list[Case]:

@@ -8,6 +8,7 @@ or ``error`` (an internal bug) row with a one-line message.
 from __future__ import annotations
 
 import hashlib
+import resource
 import time
 from typing import Any, Literal
 
@@ -37,13 +38,14 @@ class CaseResult(BaseModel):
     attempts: int = 1
     compact: dict[str, JsonValue] | None = Field(default=None, exclude=True)
     fhir: dict[str, JsonValue] | None = Field(default=None, exclude=True)
+    peak_rss_mb: float | None = Field(default=None, exclude=True)  # of the worker process, for the benchmark
 
 
 def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, rr: str | None = None,
              read_error: str | None = None, want_fhir: bool = False) -> CaseResult:
     """Extract one document already read into ``raw`` (or record why it could not be read)."""
     clock = time.perf_counter()
-    base: dict[str, Any] = {"case_id": case_id, "input": display, "rr": rr}
+    base: dict[str, Any] = {"case_id": case_id, "input": display, "rr": rr, "peak_rss_mb": peak_rss_mb()}
     if raw is None:
         return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
     base["sha256"] = hashlib.sha256(raw).hexdigest()
@@ -71,6 +73,11 @@ def read_case(member: Any) -> tuple[bytes | None, str | None]:
         return member.read(), None
     except InputError as err:
         return None, _one_line(str(err))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _one_line(text: str) -> str:

@@ -287,6 +287,15 @@ def _synonyms(data: Path, *, limit: int | None, variants: list[str]) -> list[Sui
     return run_synonym_suite(data, limit=limit, variants=[v for v in variants if v not in VARIANTS] or None)
 
 
+@suite("throughput")
+def _throughput(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """docs/s in-process, on the local pool (1 and 2 workers) and on Ray (2 actors); prints its own tables."""
+    from cliniq_agent.bench.throughput import run_throughput
+
+    run_throughput(data, limit=limit)
+    return []
+
+
 @suite("service-load")
 def _service_load(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     """`cliniq-agent serve` on localhost under 8 concurrent clients (deterministic; --limit = requests)."""
