@@ -143,19 +143,24 @@ def excluded_rows(excluded: list[Any], keys: Keys) -> list[Row]:
 
 
 def _field_rows(group: str, part: dict[str, Any], names: tuple[str, ...], keys: Keys) -> list[Row]:
-    """One row per filled field; a field gets the evidence whose rule names it, else the unnamed evidence."""
+    """One row per filled field. A field gets the evidence whose rule names it or whose words are its value;
+    else the evidence no other field claims; else the structured evidence (a CDA header element, a line)."""
     evidence = part.get("evidence") or []
+    values = {name: str(part.get(name)) for name in names if part.get(name) not in (None, "")}
     rows = []
-    for name in names:
-        value = part.get(name)
-        if value in (None, ""):
-            continue
-        own = [e for e in evidence if str(e.get("rule") or "").endswith(f"{group}.{name}")]
-        unnamed = [e for e in evidence if f"{group}." not in str(e.get("rule") or "")]
+    for name, value in values.items():
+        own = [e for e in evidence if _names(e, group, name) or e.get("text") == value]
+        free = [e for e in evidence if f"{group}." not in str(e.get("rule") or "")
+                and e.get("text") not in values.values()]
+        structured = [e for e in evidence if e.get("tier") in ("cda_entry", "line")]
         rows.append(Row(row_id=f"row-{group}-{name}", group=group, label=name.replace("_", " "),
-                        details=[("value", _shown(value))],
-                        evidence=evidence_views(own or unnamed or evidence, keys)))
+                        details=[("value", _shown(part.get(name)))],
+                        evidence=evidence_views(own or free or structured or evidence, keys)))
     return rows
+
+
+def _names(evidence: dict[str, Any], group: str, field_name: str) -> bool:
+    return str(evidence.get("rule") or "").endswith(f"{group}.{field_name}")
 
 
 def _shown(value: Any) -> str:
