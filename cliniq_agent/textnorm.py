@@ -19,4 +19,6 @@ def _fold_char(char: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, accent-stripped copy of ``text`` with exactly the same length."""
+    if text.isascii():  # every ASCII character folds to its lower case (no accents, one character each)
+        return text.lower()
     return "".join(_fold_char(char) for char in text)

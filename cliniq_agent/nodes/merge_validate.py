@@ -38,14 +38,17 @@ def merge_validate(state: RunState) -> dict[str, Any]:
 
 
 def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]]:
+    """Items are copied shallowly: merging only assigns fields of the copies (never mutates a nested value in
+    place), so the drafts stay as their producers left them without a deep copy of every evidence list."""
     record = CompactRecord()
     excluded: list[ExcludedItem] = []
+    identities: dict[str, list[tuple]] = {name: [] for name in CompactRecord.ITEM_LISTS}
     for draft in drafts:
         _merge_singletons(record, draft.record)
         record.social.travel.extend(draft.record.social.travel)
         for list_name in CompactRecord.ITEM_LISTS:
             for item in getattr(draft.record, list_name):
-                item = item.model_copy(deep=True)
+                item = item.model_copy()
                 _validate_codes(list_name, item)
                 if not item.assertion.asserted:
                     excluded.append(_excluded(list_name, item, f"{item.assertion.value} ({draft.producer})"))
@@ -53,7 +56,7 @@ def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]
                 if not _has_content(list_name, item):
                     excluded.append(_excluded(list_name, item, "no valid code and no name"))
                     continue
-                _add_or_merge(getattr(record, list_name), list_name, item)
+                _add_or_merge(getattr(record, list_name), identities[list_name], list_name, item)
     return record, excluded
 
 
@@ -100,10 +103,11 @@ def _identity(list_name: str, item: Any) -> tuple:
     raise TypeError(list_name)
 
 
-def _add_or_merge(items: list[Any], list_name: str, item: Any) -> None:
+def _add_or_merge(items: list[Any], identities: list[tuple], list_name: str, item: Any) -> None:
+    """``identities[i]`` is ``_identity`` of ``items[i]``, kept current (a merge can fill identity fields)."""
     key = _identity(list_name, item)
-    for existing in items:
-        if _identity(list_name, existing) == key or _same_condition(existing, item) or _coded_twin(existing, item):
+    for position, existing in enumerate(items):
+        if identities[position] == key or _same_condition(existing, item) or _coded_twin(existing, item):
             for field in type(item).model_fields:
                 if field in ("evidence", "issues", "assertion"):
                     continue
@@ -111,8 +115,10 @@ def _add_or_merge(items: list[Any], list_name: str, item: Any) -> None:
                     setattr(existing, field, getattr(item, field))
             existing.evidence = [*existing.evidence, *item.evidence]
             existing.issues = [*existing.issues, *item.issues]
+            identities[position] = _identity(list_name, existing)
             return
     items.append(item)
+    identities.append(key)
 
 
 def _same_condition(a: Any, b: Any) -> bool:

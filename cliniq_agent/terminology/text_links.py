@@ -16,6 +16,7 @@ import regex
 from cliniq_agent.resources import kb_path
 from cliniq_agent.tables import read_tsv
 from cliniq_agent.terminology.models import ConditionLink
+from cliniq_agent.terminology.prefix_index import PrefixIndex
 from cliniq_agent.terminology.normalize import fold_key
 
 _QUANT = regex.compile(r"^>=\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>\S+)$")
@@ -60,6 +61,18 @@ class TextLinkTable:
     def __init__(self, links: list[TextLink], global_exclude: regex.Pattern[str] | None) -> None:
         self.links = links
         self.global_exclude = global_exclude
+        self._by_use: dict[str, tuple[list[TextLink], PrefixIndex]] = {}
+        for use in ("lab", "dx"):
+            rows = [link for link in links if link.use in (use, "any")]
+            self._by_use[use] = rows, PrefixIndex([link.source.strip() for link in rows])
+
+    def _rows(self, key: str, use: str) -> list[TextLink]:
+        """The rows of kind ``use`` whose pattern can match ``key`` (table order), via the prefix index."""
+        indexed = self._by_use.get(use)
+        if indexed is None:
+            return [link for link in self.links if link.use in (use, "any")]
+        rows, index = indexed
+        return [rows[position] for position in index.candidates(key)]
 
     def match(self, text: str | None, use: str) -> list[tuple[TextLink, ConditionLink]]:
         """Rows of kind ``use`` (lab | dx) that apply to ``text``; span-contained matches are dropped."""
@@ -67,9 +80,7 @@ class TextLinkTable:
             return []
         key = fold_key(text)
         hits: list[tuple[TextLink, ConditionLink]] = []
-        for link in self.links:
-            if link.use not in (use, "any"):
-                continue
+        for link in self._rows(key, use):
             found = link.pattern.search(key)
             if not found:
                 continue

@@ -1,0 +1,88 @@
+"""Which text-link rows can match a text, without running every row's regex.
+
+Every text-link pattern is wrapped in token boundaries, so a match starts where the text has no letter or
+digit just before it. Most patterns are alternations of words ("measles virus|rubeola virus|measles"):
+each branch then starts with a literal, and a row can only match a text in which one of those literals
+starts at a token boundary. The index maps the first two characters of each literal to the rows; rows with
+a branch that does not start with a literal (a group, a class, an escape) are always tried. Candidates come
+back in table order, so matching stays exactly what scanning every row gives.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_META = frozenset("\\.^$*+?{}[]|()")
+_OPTIONAL = frozenset("?*{")     # quantifiers that make the preceding character optional
+_PREFIX = 2                      # characters of a literal that key the index
+_BOUNDARY_START = regex.compile(r"(?<![a-z0-9])(?=[\s\S]{2})")
+
+
+def top_level_branches(expr: str) -> list[str]:
+    """``expr`` split at its top-level ``|`` (outside groups, classes and escapes)."""
+    branches, depth, in_class, escaped, start = [], 0, False, False, 0
+    for index, char in enumerate(expr):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(expr[start:index])
+            start = index + 1
+    branches.append(expr[start:])
+    return branches
+
+
+def literal_start(branch: str) -> str:
+    """The literal every match of ``branch`` begins with ('' when it does not begin with one)."""
+    literal = []
+    for char in branch:
+        if char in _META:
+            if char in _OPTIONAL and literal:
+                literal.pop()
+            return "".join(literal)
+        literal.append(char)
+    return "".join(literal)
+
+
+def pattern_prefixes(expr: str) -> frozenset[str] | None:
+    """The two-character starts of every branch's literal, or None when some branch has no usable literal."""
+    prefixes = set()
+    for branch in top_level_branches(expr):
+        literal = literal_start(branch)
+        if len(literal) < _PREFIX:
+            return None
+        prefixes.add(literal[:_PREFIX])
+    return frozenset(prefixes)
+
+
+class PrefixIndex:
+    """Rows (by position) reachable from a text's token-start character pairs, plus the always-tried rows."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self._always: list[int] = []
+        self._by_prefix: dict[str, list[int]] = {}
+        for position, expr in enumerate(patterns):
+            prefixes = pattern_prefixes(expr)
+            if prefixes is None:
+                self._always.append(position)
+                continue
+            for prefix in prefixes:
+                self._by_prefix.setdefault(prefix, []).append(position)
+
+    def candidates(self, key: str) -> list[int]:
+        """Positions of the rows that may match ``key``, in table order."""
+        found = set(self._always)
+        for start in _BOUNDARY_START.finditer(key):
+            rows = self._by_prefix.get(key[start.start():start.start() + _PREFIX])
+            if rows:
+                found.update(rows)
+        return sorted(found)
