@@ -118,7 +118,7 @@ def _label(el: Element) -> str:
         name = local_name(node)
         if name not in _LABEL_TAGS:
             continue
-        shown = attr(node, "displayName") or normalize_space(direct_original_text(node))
+        shown = attr(node, "displayName") or normalize_space(_original_text(node))
         code = attr(node, "code")
         text = f"{shown or ''}{f' ({code})' if code else ''}".strip()
         if text:
@@ -127,6 +127,6 @@ def _label(el: Element) -> str:
     return " · ".join(names) or local_name(el)
 
 
-def direct_original_text(node: Element) -> str | None:
+def _original_text(node: Element) -> str | None:
     original = child(node, "originalText")
     return "".join(original.itertext()) if original is not None else None
