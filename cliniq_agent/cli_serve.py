@@ -20,7 +20,8 @@ def serve(
                                                             "token in this file (chmod 600).")] = None,
     max_body_mb: Annotated[float, typer.Option(help="Largest document body in MiB (413 above).")] = 16.0,
     max_batch_mb: Annotated[float, typer.Option(help="Largest /v1/batch body in MiB (413 above).")] = 64.0,
-    timeout: Annotated[float, typer.Option(help="Seconds per document, queue wait included (504 after).")] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Seconds per document, queue wait included (504 after); "
+                                               "lower it per request with ?timeout_s=.")] = 300.0,
     concurrency: Annotated[int, typer.Option(help="Documents processed at once per worker.")] = 2,
     queue: Annotated[int, typer.Option(help="Requests that may wait per worker; more get 503 + "
                                             "Retry-After.")] = 16,

@@ -88,6 +88,7 @@ def test_openapi_has_the_compact_schema_as_response_model(server: LocalServer) -
     assert schemas["CompactResponse"]["properties"]["result"]["$ref"].endswith("/CompactRecord")
     assert {"patient", "conditions", "labs", "reportable"} <= set(schemas["CompactRecord"]["properties"])
     assert "application/xml" in spec["paths"]["/v1/extract"]["post"]["requestBody"]["content"]
+    assert httpx.get(f"{server.base_url}/docs").status_code == 404  # its page would load scripts from a CDN
 
 
 # -- auth -------------------------------------------------------------------------------------------------
@@ -315,3 +316,19 @@ def test_world_readable_token_file_stops_startup(tmp_path: Path) -> None:
 def _gauge(client: httpx.Client, name: str) -> float:
     match = re.search(rf"^{name} (\S+)$", client.get("/metrics").text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
+
+
+@pytest.mark.llm
+def test_llm_route_counts_model_calls(tmp_path: Path) -> None:
+    """One small LLM case: a server with the bundled model answers known-format text on the fast path."""
+    with local_server(["--concurrency", "1"], log_path=tmp_path / "server.log") as running:
+        with httpx.Client(base_url=running.base_url, timeout=300) as http:
+            assert http.get("/readyz").json()["llm"] is True
+            response = _post_example(http, "known_format.txt")
+            assert response.status_code == 200, response.text
+            assert response.json()["route"] == "fast_path"
+            deterministic = _post_example(http, "known_format.txt", llm="false").json()
+            assert deterministic["route"] == "known_format"
+            text = http.get("/metrics").text
+    assert re.search(r'cliniq_model_calls_total\{kind="fast_path"\} [1-9]', text)
+    assert re.search(r'cliniq_documents_total\{route="fast_path",status="ok"\} 1\.0', text)

@@ -46,7 +46,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             runtime.close()
             _mark_process_dead()
 
-    app = FastAPI(title="cliniq-agent", version=__version__, lifespan=lifespan,
+    # /openapi.json only: FastAPI's /docs and /redoc pages load their scripts from a CDN (we stay offline)
+    app = FastAPI(title="cliniq-agent", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   summary="Coded, validated, traceable public-health data from eICRs — offline.",
                   description="POST a document (CDA XML, known-format text or narrative) to /v1/extract; "
                               "see the README's 'Run as a service'.")

@@ -13,9 +13,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from cliniq_agent.errors import UsageError
+from cliniq_agent.state import RunOptions
 
 SETTINGS_ENV = "CLINIQ_SERVICE_SETTINGS"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# the CLI's per-document budget (300 s): the LLM route can need minutes on 2 CPU cores
+DEFAULT_TIMEOUT_S: float = RunOptions.model_fields["time_budget_s"].default
 
 
 class ServiceSettings(BaseModel):
@@ -30,7 +33,7 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(default=16 * 2**20, ge=1)  # one document (POST /v1/extract) → 413 above
     max_batch_bytes: int = Field(default=64 * 2**20, ge=1)  # one batch request → 413 above
     max_batch_documents: int = Field(default=1000, ge=1)
-    request_timeout_s: float = Field(default=60.0, gt=0)  # per document, queue wait included → 504
+    request_timeout_s: float = Field(default=DEFAULT_TIMEOUT_S, gt=0)  # per document, queue wait included → 504
     max_concurrency: int = Field(default=2, ge=1)  # documents processed at once per worker
     queue_size: int = Field(default=16, ge=0)  # requests waiting per worker before 503
     retry_after_s: int = Field(default=5, ge=1)  # the Retry-After a 503 carries
