@@ -40,6 +40,7 @@ def extract(
     source_name: str | None = None,
     prompt_style: str = "auto",
     time_budget_s: float | None = RunOptions.model_fields["time_budget_s"].default,
+    rr: str | bytes | Path | None = None,
 ) -> Extraction:
     """Extract coded data from an eICR (CDA XML), known-format text or narrative.
 
@@ -49,11 +50,12 @@ def extract(
     bring your own GGUF model and adapter; ``prompt_style`` "short" (our adapter's codes-only answer) or
     "compact" (full compact JSON, e.g. the predecessor's v62 adapter); "auto" picks by model.
     ``time_budget_s`` ends a run that takes longer with ``BudgetExceeded`` (None: no budget).
+    ``rr``: the eICR's Reportability Response; the result then carries ``rr_check`` (README: RR cross-check).
     Raises ``InputError`` for unusable input; every run (also a failed one) is traced unless
     ``persist_trace`` is false.
     """
     return default_engine().extract(
         source, source_name=source_name, use_llm=use_llm, model_path=model_path, lora_path=lora_path,
         chat_format=chat_format, recover_xml=recover_xml, build_fhir=build_fhir, persist_trace=persist_trace,
-        prompt_style=prompt_style, time_budget_s=time_budget_s,
+        prompt_style=prompt_style, time_budget_s=time_budget_s, **({"rr": rr} if rr is not None else {}),
     )

@@ -69,6 +69,7 @@ def run(
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include per-item evidence in compact output.")] = True,
     indent: Annotated[Optional[int], typer.Option(help="Pretty-print with this indent.")] = None,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Do not persist an audit trace for this run.")] = False,
+    rr: Annotated[Optional[Path], typer.Option("--rr", help="The eICR's Reportability Response (CDA): adds rr_check.")] = None,
 ) -> None:
     """Extract one eICR and print JSON."""
     from cliniq_agent.api import extract
@@ -82,7 +83,7 @@ def run(
     path_or_stdin: str | Path = source if source == "-" else Path(source)
     result = extract(path_or_stdin, use_llm=not no_llm, model_path=model, lora_path=lora, chat_format=chat_format,
                      recover_xml=recover, build_fhir=output_format is OutputFormat.fhir, persist_trace=not no_trace,
-                     prompt_style=prompt_style)
+                     prompt_style=prompt_style, rr=rr)
     payload = result.to_fhir() if output_format is OutputFormat.fhir else result.to_compact(evidence=evidence)
     text = json.dumps(payload, ensure_ascii=False, indent=indent)
     if out is None:

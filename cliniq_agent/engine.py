@@ -121,13 +121,15 @@ class Engine:
 
     # -- runs --------------------------------------------------------------------------------------------
 
-    def extract(self, source: Source, *, source_name: str | None = None, **overrides: Any) -> Extraction:
+    def extract(self, source: Source, *, source_name: str | None = None, rr: Source | None = None,
+                **overrides: Any) -> Extraction:
         """Extract one document: a ``Path`` (read from disk), ``bytes``, or the document's text as ``str``.
 
         A one-line ``str`` that names a file is refused (pass a Path). ``overrides`` change this run's
         options (e.g. ``build_fhir=True``). Raises ``InputError`` for unusable input (``BudgetExceeded`` when
         the run overran its time budget); every run, failed ones too, is traced unless ``persist_trace`` is
-        off.
+        off. ``rr``: the eICR's Reportability Response (Path, bytes or text) adds ``rr_check`` (cliniq_agent/rrcheck);
+        without it nothing changes.
         """
         if self._closed:
             raise RuntimeError("this Engine is closed")
@@ -144,6 +146,10 @@ class Engine:
                 if options.trace_source:  # for `cliniq-agent review` (see trace/store.py)
                     trace.source_text = document.text
                 state: RunState = self._graph.invoke({"run_id": run_id, "options": options, "source": document})
+                if rr is not None:  # the RR cross-check is additive: it only runs when an RR is given
+                    from cliniq_agent.rrcheck.run import run_rr_check
+
+                    state = run_rr_check(rr, state)
         except CliniqError as err:
             self._finish(trace, clock, status="rejected", error=str(err), persist=options.persist_trace)
             raise
@@ -155,6 +161,7 @@ class Engine:
             run_id=run_id, route=state["route"], format=state["format"], source_name=document.name,
             source_sha256=document.sha256, record=state["record"], excluded=state.get("excluded", []),
             steps=state.get("steps", []), duration_ms=0.0, fhir_bundle=state.get("fhir"),
+            rr_check=state.get("rr_check"),
         )
         result.duration_ms = self._finish(trace, clock, status="ok", persist=options.persist_trace, result=result)
         return result

@@ -76,6 +76,7 @@ class ManifestRow(BaseModel):
     ms: float = 0.0
     counts: dict[str, int] = {}
     reportable: list[str] = []
+    rr_check: dict[str, list[str]] | None = None  # eICR+RR pairs: condition groups by cross-check status
     error: str | None = None
     attempts: int = 1
     outputs: list[str] = []

@@ -42,8 +42,9 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool) -> None:
                 return
             case: Case = message
             raw, read_error = read_case(case.document)
+            rr_raw = read_case(case.rr)[0] if case.rr else None  # an unreadable RR: no cross-check, same row
             result = run_case(engine, case_id=case.case_id, display=case.display, raw=raw, read_error=read_error,
-                              rr=case.rr.display if case.rr else None, want_fhir=want_fhir)
+                              rr=case.rr.display if case.rr else None, want_fhir=want_fhir, rr_raw=rr_raw)
             conn.send(("result", result))
 
 

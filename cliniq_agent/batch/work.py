@@ -34,6 +34,7 @@ class CaseResult(BaseModel):
     ms: float = 0.0
     counts: dict[str, int] = Field(default_factory=dict)
     reportable: list[str] = Field(default_factory=list)
+    rr_check: dict[str, list[str]] | None = None  # eICR+RR pairs: condition groups by cross-check status
     error: str | None = None
     attempts: int = 1
     compact: dict[str, JsonValue] | None = Field(default=None, exclude=True)
@@ -42,15 +43,24 @@ class CaseResult(BaseModel):
 
 
 def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, rr: str | None = None,
-             read_error: str | None = None, want_fhir: bool = False) -> CaseResult:
-    """Extract one document already read into ``raw`` (or record why it could not be read)."""
+             read_error: str | None = None, want_fhir: bool = False, rr_raw: bytes | None = None) -> CaseResult:
+    """Extract one document already read into ``raw`` (or record why it could not be read); with ``rr_raw``
+    (the paired RR's bytes) the run is cross-checked against it."""
     clock = time.perf_counter()
     base: dict[str, Any] = {"case_id": case_id, "input": display, "rr": rr, "peak_rss_mb": peak_rss_mb()}
     if raw is None:
         return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
     base["sha256"] = hashlib.sha256(raw).hexdigest()
+    rr_problem = None
     try:
-        extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir)
+        try:
+            extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir,
+                                        **({"rr": rr_raw} if rr_raw is not None else {}))
+        except InputError as err:
+            if rr_raw is None:
+                raise
+            rr_problem = _one_line(str(err))  # the eICR or its RR: run again without the RR to tell which
+            extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir)
     except InputError as err:
         return CaseResult(**base, status="rejected", error=_one_line(str(err)), ms=_ms(clock))
     except Exception as err:  # an internal bug on this document: recorded, the batch goes on
@@ -62,9 +72,20 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
         counts={name: len(getattr(record, name)) for name in (*CompactRecord.ITEM_LISTS, "reportable")
                 if getattr(record, name)},
         reportable=[item.snomed for item in record.reportable if item.snomed],
+        rr_check={"rr_unusable": [rr_problem]} if rr_problem else _rr_check_row(extraction),
         compact=extraction.to_compact(),
         fhir=extraction.to_fhir() if want_fhir else None,
     )
+
+
+def _rr_check_row(extraction: Any) -> dict[str, list[str]] | None:
+    """The manifest's view of the RR cross-check: condition groups (RCTC codes) per status."""
+    if extraction.rr_check is None:
+        return None
+    row: dict[str, list[str]] = {}
+    for item in extraction.rr_check.items:
+        row.setdefault(item.status, []).append(item.group)
+    return row
 
 
 def read_case(member: Any) -> tuple[bytes | None, str | None]:

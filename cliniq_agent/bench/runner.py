@@ -267,6 +267,14 @@ def _reportable(data: Path, *, limit: int | None, variants: list[str]) -> list[S
     return [run_reportability_suite(pairs[:limit] if limit else pairs, use_llm=False)]
 
 
+@suite("reportable-cv")
+def _reportable_cv(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """phdi-dev reportability in-sample and 5-fold cross-validated (harvested tables rebuilt per fold)."""
+    from cliniq_agent.bench.reportable_cv import run_reportable_cv
+
+    return run_reportable_cv(data, limit=limit)
+
+
 SYNTHETIC_DEV = Path("build/fastpath_data/dev.jsonl")
 
 

@@ -112,18 +112,31 @@ def build_page(trace: RunTrace, rr: RunTrace | None = None) -> ReviewPage:
     tiers_seen = dict.fromkeys(e.tier for e, _, _ in placements)
     rr_conditions = [_reportable(r, {}) for r in cda_info.get("rr_conditions") or []]
     reportable = [_reportable(r, row_ids) for r in record.get("reportable") or []]
+    from cliniq_agent.rrcheck.groups import condition_groups
+    from cliniq_agent.rrcheck.render import rr_check_of
+
+    group = condition_groups().group  # the RR may name the condition by another code of its group
+    check = rr_check_of(trace.steps) if rr is None else None  # the run was cross-checked (run --rr, batch pairs)
+    if check is not None:
+        rr_conditions = [_reportable({"name": i.group_name or i.group, "snomed": " / ".join(i.rr_codes),
+                                      "confidence": max((1.0 if d.code == "RRVS1" else 0.5) for d in i.determinations
+                                                        if d.found)}, {})
+                         for i in check.items if i.status in ("both", "rr_only")]
+        for item in reportable:
+            item.in_rr = any(i.status == "both" and i.group == group(item.snomed) for i in check.items)
     if rr is not None:
         rr_conditions = [_reportable(r, {}) for r in _steps(rr, Keys("r"))[1].get("rr_conditions") or []]
-        named = {c.snomed for c in rr_conditions}
+        named = {group(c.snomed) for c in rr_conditions}
         for item in reportable:
-            item.in_rr = item.snomed in named
+            item.in_rr = group(item.snomed) in named
     return ReviewPage(
         trace=trace, source_mode=mode, source_html=source_html, cda=view, section_html=section_html,
         groups=groups, excluded=excluded,
         reportable=reportable,
         below_threshold=[_reportable(r, row_ids) for r in reportability.get("below_threshold") or []],
         skipped=list(reportability.get("skipped") or []),
-        rr_conditions=rr_conditions, rr_name=(rr.source_name or rr.run_id) if rr is not None else None,
+        rr_conditions=rr_conditions,
+        rr_name=(rr.source_name or rr.run_id) if rr is not None else (check.rr_source if check is not None else None),
         doc_kind=cda_info.get("doc_kind"), steps=steps,
         unlocated=sum(1 for e, _, _ in placements if not e.located),
         tiers=[(t, TIER_LABELS.get(t, t)) for t in tiers_seen],

@@ -60,6 +60,10 @@ def render_run(run: RunTrace, console: Console | None = None) -> None:
             codes = ", ".join(f"{f}={entry.item[f]}" for f in _CODE_FIELDS if entry.item.get(f))
             excluded.add_row(entry.kind, entry.name or "", entry.reason, codes)
         console.print(excluded)
+    from cliniq_agent.rrcheck.render import render_rr_check, rr_check_of
+
+    if (check := rr_check_of(run.steps)) is not None:
+        render_rr_check(check, console)
 
 
 def _evidence_line(evidence: dict) -> str:
