@@ -143,7 +143,7 @@ def _assess(kind: str, text: str, target: tuple[int, int], clause: Clause, engin
     result, not whether the test was done, so only the text up to the test name is considered."""
     if kind != "labs":
         return engine.assess(text, target)
-    return engine.assess(text[: target[1]], target)
+    return engine.assess(text, target, until=target[1])
 
 
 def _target_span(text: str, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import regex
 
+from cliniq_agent.spanindex import SpanIndex
+
 from .language import ORDER, WORD, best_language
 from .rules import ANY_LANGUAGE, Category, Rule, RuleSet, SectionRule
 from .segment import split_segments
@@ -63,6 +65,10 @@ class DocAnalysis:
     token_starts: list[int]
     sections: list[SectionScope]
     quotes: list[Quote]
+    segment_hit_starts: list[list[int]]    # per segment, the start of each hit (bisect index)
+    longest_hit: int                       # longest trigger match in the document (folded chars)
+    section_index: SpanIndex[SectionScope]
+    quote_index: SpanIndex[Quote]
 
     def segment_index(self, start: int, end: int) -> int | None:
         """Index of the segment holding folded offset ``start`` (or, failing that, ``end - 1``)."""
@@ -76,6 +82,29 @@ class DocAnalysis:
         if hi <= lo:
             return 0
         return bisect_left(self.token_starts, hi) - bisect_left(self.token_starts, lo)
+
+    def segments_overlapping(self, start: int, end: int) -> range:
+        """Indexes of the segments that share a character with folded [start, end)."""
+        first = max(0, bisect_right(self.segment_starts, start) - 1)
+        if first < len(self.segments) and self.segments[first][1] <= start:
+            first += 1
+        return range(first, bisect_left(self.segment_starts, end))
+
+    def hits_near(self, index: int, start: int, end: int, window: int) -> list[Hit]:
+        """Hits of segment ``index`` that overlap folded [start, end) or lie within ``window`` word
+        tokens before or after it: the only ones whose scope can reach a target there."""
+        tokens = self.token_starts
+        before = bisect_left(tokens, start) - window - 1
+        lowest = tokens[before] + 1 - self.longest_hit if before >= 0 else 0
+        after = bisect_left(tokens, end) + window
+        highest = tokens[after] if after < len(tokens) else len(self.text.folded)
+        starts = self.segment_hit_starts[index]
+        return self.segment_hits[index][bisect_left(starts, lowest):bisect_right(starts, highest)]
+
+    def hits_within(self, index: int, lo: int, hi: int) -> list[Hit]:
+        """Hits of segment ``index`` that start inside folded [lo, hi]."""
+        starts = self.segment_hit_starts[index]
+        return self.segment_hits[index][bisect_left(starts, lo):bisect_right(starts, hi)]
 
 
 def _language_scores(ft: FoldedText, segments: list[tuple[int, int]], starts: list[int],
@@ -112,17 +141,26 @@ def _segment_languages(scores: list[dict[str, float]], doc_language: str) -> lis
     return languages
 
 
-def _longest_first(hits: list[Hit], blocked: list[tuple[int, int]]) -> list[Hit]:
-    """Keep non-overlapping hits, longest first (so "cannot be ruled out" beats "ruled out")."""
+def _longest_first(hits: list[Hit], blocked: SpanIndex) -> list[Hit]:
+    """Keep non-overlapping hits, longest first (so "cannot be ruled out" beats "ruled out").
+
+    Kept hits are bucketed by position (bucket width = the longest hit), so each new hit is checked
+    against the few kept hits near it instead of all of them."""
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-        if any(hit.start < b and a < hit.end for a, b in blocked):
+    ordered = sorted(hits, key=lambda h: (h.start - h.end, h.start))
+    width = max(1, ordered[0].end - ordered[0].start) if ordered else 1
+    buckets: dict[int, list[Hit]] = {}
+    for hit in ordered:
+        if blocked.overlaps((hit.start, hit.end)):
             continue
+        near = (other for bucket in range((hit.start - width) // width, (hit.end - 1) // width + 1)
+                for other in buckets.get(bucket, ()))
         if any(hit.start < other.end and other.start < hit.end
                and (hit.start, hit.end) != (other.start, other.end)
-               and not _two_readings(hit, other) for other in kept):
+               and not _two_readings(hit, other) for other in near):
             continue  # identical spans coexist (e.g. a forward and a backward reading)
         kept.append(hit)
+        buckets.setdefault(hit.start // width, []).append(hit)
     kept.sort(key=lambda h: h.start)
     return kept
 
@@ -246,8 +284,9 @@ def analyse(text: str, ruleset: RuleSet, language: str | None) -> DocAnalysis:
                     per_segment[index].append(Hit(match.start(), match.end(), rule))
 
     sections = _section_scopes(ft.folded, ruleset)
-    headers = [scope.header for scope in sections]
+    headers = SpanIndex(scope.header for scope in sections)
     segment_hits = [_longest_first(hits, headers) if hits else hits for hits in per_segment]
+    quotes = _quotes(ft, ruleset)
     return DocAnalysis(
         text=ft,
         language=doc_language,
@@ -258,7 +297,11 @@ def analyse(text: str, ruleset: RuleSet, language: str | None) -> DocAnalysis:
         segment_hits=segment_hits,
         token_starts=[m.start() for m in WORD.finditer(ft.folded)],
         sections=sections,
-        quotes=_quotes(ft, ruleset),
+        quotes=quotes,
+        segment_hit_starts=[[hit.start for hit in hits] for hits in segment_hits],
+        longest_hit=max((hit.end - hit.start for hits in segment_hits for hit in hits), default=0),
+        section_index=SpanIndex(((scope.start, scope.end) for scope in sections), sections),
+        quote_index=SpanIndex(((quote.start, quote.end) for quote in quotes), quotes),
     )
 
 

@@ -61,6 +61,8 @@ class ContextEngine:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
+        # the widest scope of any trigger: hits farther from a target than this cannot reach it
+        self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
         self._cache: OrderedDict[tuple[str, str | None], DocAnalysis] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -83,21 +85,30 @@ class ContextEngine:
         """Language code of the text ("en", "es", "pt", "fr" or "vi"); English when no cue matches."""
         return self._analysis(text, None).language
 
-    def assess(self, text: str, span: tuple[int, int], *, language: str | None = None) -> AssertionResult:
-        """Assertion of the mention at ``span`` (character offsets into ``text``)."""
+    def assess(self, text: str, span: tuple[int, int], *, language: str | None = None,
+               until: int | None = None) -> AssertionResult:
+        """Assertion of the mention at ``span`` (character offsets into ``text``).
+
+        ``until``: only text before this offset counts (triggers and quotes must end by then), e.g. a lab's
+        result words after the test name. The document is analysed once either way, so assessing many
+        mentions of one long note costs one analysis, not one per mention."""
         start, end = span
         if not 0 <= start < end <= len(text):
             raise ValueError(f"target span {span!r} is empty or outside the text (length {len(text)})")
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+        if until is not None and not end <= until <= len(text):
+            raise ValueError(f"until={until} must lie between the span end {end} and the text length {len(text)}")
         doc = self._analysis(text, language)
         fs, fe = doc.text.fold_offset(start), doc.text.fold_offset(end)
+        limit = len(doc.text.folded) if until is None else doc.text.fold_offset(until)
         index = doc.segment_index(fs, fe)
         seg_language = doc.segment_languages[index] if index is not None else doc.language
         found: list[Modifier] = []
         if index is not None:
-            found.extend(self._trigger_modifiers(doc, doc.segment_hits[index], fs, fe))
-        found.extend(self._region_modifiers(doc, fs, fe))
+            hits = [hit for hit in doc.hits_near(index, fs, fe, self._max_window) if hit.end <= limit]
+            found.extend(self._trigger_modifiers(doc, index, hits, fs, fe))
+        found.extend(self._region_modifiers(doc, fs, fe, limit))
         return self._decide(found, seg_language)
 
     def trigger_spans(self, text: str, span: tuple[int, int], *, language: str | None = None) -> list[tuple[int, int]]:
@@ -108,8 +119,8 @@ class ContextEngine:
         doc = self._analysis(text, language)
         fs, fe = doc.text.fold_offset(span[0]), doc.text.fold_offset(span[1])
         spans = []
-        for hits in doc.segment_hits:
-            for hit in hits:
+        for index in doc.segments_overlapping(fs, fe):
+            for hit in doc.segment_hits[index]:
                 if hit.rule.category in (Category.PSEUDO, Category.TERMINATE):
                     continue
                 if fs <= hit.start and hit.end <= fe:
@@ -138,7 +149,7 @@ class ContextEngine:
         return Modifier(category=category.value, rule_id=rule_id, trigger=doc.text.original[a:b],
                         trigger_span=(a, b), distance=distance)
 
-    def _trigger_modifiers(self, doc: DocAnalysis, hits: list[Hit], fs: int, fe: int) -> list[Modifier]:
+    def _trigger_modifiers(self, doc: DocAnalysis, index: int, hits: list[Hit], fs: int, fe: int) -> list[Modifier]:
         found = []
         for hit in hits:
             rule = hit.rule
@@ -156,7 +167,7 @@ class ContextEngine:
                 continue
             lo, hi = (hit.end, fs) if forward else (fe, hit.start)
             distance = doc.tokens_between(lo, hi)
-            if distance > rule.window or self._blocked(doc, hits, hit, lo, hi):
+            if distance > rule.window or self._blocked(doc, doc.hits_within(index, lo, hi), hit, lo, hi):
                 continue
             found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), distance))
         return found
@@ -191,14 +202,13 @@ class ContextEngine:
         tail = between[comma + 1:]
         return not any(token in listed for token in _LIST_TOKEN.findall(tail))
 
-    def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int) -> list[Modifier]:
+    def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int, limit: int) -> list[Modifier]:
         found = []
-        for scope in doc.sections:
-            if scope.start <= fs < scope.end:
-                distance = doc.tokens_between(scope.header[1], fs)
-                found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
-        for quote in doc.quotes:
-            if quote.start <= fs and fe <= quote.end and not quote.patient_words:
+        for scope in reversed(list(doc.section_index.containing(fs))):   # document order
+            distance = doc.tokens_between(scope.header[1], fs)
+            found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
+        for quote in reversed(list(doc.quote_index.containing(fs))):
+            if fe <= quote.end < limit and not quote.patient_words:
                 found.append(self._modifier(doc, Category.QUOTED, "quote", (quote.start - 1, quote.end + 1),
                                             doc.tokens_between(quote.start, fs)))
         return found

@@ -25,14 +25,22 @@ _BULLET_INLINE = regex.compile(r"(?<=\S[ \t]+)[\u2022\u00b7][ \t]*")
 
 def _soft_wrap(text: str, newline: int) -> bool:
     """True when a line break is only wrapping prose: previous line ends on a letter/comma and
-    the next line starts with a lower-case letter."""
-    before = text[:newline].rstrip(" \t\r")
-    after = text[newline + 1:].lstrip(" \t")
-    if not before or not after:
+    the next line starts with a lower-case letter.
+
+    Reads only the characters next to the break (never copies the text around it: a note of many
+    lines would be copied once per line)."""
+    last = newline - 1
+    while last >= 0 and text[last] in " \t\r":
+        last -= 1
+    first = newline + 1
+    while first < len(text) and text[first] in " \t":
+        first += 1
+    if last < 0 or first >= len(text):
         return False
-    if before.endswith("\n") or after.startswith("\n"):
+    before, after = text[last], text[first]
+    if before == "\n" or after == "\n":
         return False
-    return (before[-1].isalpha() or before[-1] == ",") and after[0].isalpha() and after[0].islower()
+    return (before.isalpha() or before == ",") and after.isalpha() and after.islower()
 
 
 def split_segments(text: str, abbreviations: frozenset[str],
