@@ -3,18 +3,22 @@ cue words (kb/agent/cues.tsv, five languages) and not already coded by another t
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Literal
 
 import regex
 from pydantic import BaseModel, Field
 
+from cliniq_agent.budget import check_budget
 from cliniq_agent.rag import CodeHit
+from cliniq_agent.spanindex import SpanIndex
 from cliniq_agent.tables import kb_table
 from cliniq_agent.textnorm import fold
 
 Kind = Literal["conditions", "labs", "meds"]
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE_FALLBACK = 200   # characters of context when a position starts no sentence
 _TRIM = " ,:;-–—()[]\"'"
 _LEADING_FILLER = regex.compile(r"^(?:(?:a|an|the|of|with|for|active|acute|chronic|likely|probable|possible|suspected|"
                                 r"presumed|confirmed|el|la|los|las|un|una|de|do|da|o|a|le|les|du|des|une)\s+)+")
@@ -43,23 +47,37 @@ def _cues() -> tuple[tuple[str, Kind, regex.Pattern[str], int], ...]:
     )
 
 
-def _sentence_span(text: str, position: int) -> tuple[int, int]:
-    for match in _SENTENCE.finditer(text):
-        if match.start() <= position < match.end():
-            return match.span()
-    return position, min(len(text), position + 200)
+class _Sentences:
+    """The text's sentences, found once and looked up by bisect (a scan per candidate is quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self._length = len(text)
+        self._spans: list[tuple[int, int]] | None = None
+        self._text = text
+
+    def around(self, position: int) -> tuple[int, int]:
+        if self._spans is None:
+            self._spans = [match.span() for match in _SENTENCE.finditer(self._text)]
+            self._starts = [start for start, _ in self._spans]
+        index = bisect_right(self._starts, position) - 1
+        if index >= 0 and position < self._spans[index][1]:
+            return self._spans[index]
+        return position, min(self._length, position + _SENTENCE_FALLBACK)
 
 
 def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[Candidate]:
     """Candidate phrases inside ``regions`` that overlap no ``covered`` span (already coded elsewhere)."""
     folded = fold(text)
+    covered_index = SpanIndex(covered)
+    sentences = _Sentences(text)
     candidates: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
     for start, end in regions:
+        check_budget("agent proposal")
         for cue_id, kind, pattern, max_words in _cues():
             for match in pattern.finditer(folded, start, end):
                 span = _phrase_span(text, match.span("phrase"), max_words, cut_at_comma=kind == "conditions")
-                if span is None or any(span[0] < c_end and c_start < span[1] for c_start, c_end in covered):
+                if span is None or covered_index.overlaps(span):
                     continue
                 phrase = text[span[0]:span[1]]
                 key = (kind, fold(phrase))
@@ -67,7 +85,7 @@ def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, 
                     continue
                 seen.add(key)
                 candidates.append(Candidate(id=len(candidates), kind=kind, phrase=phrase, span=span,
-                                            sentence=_sentence_span(text, span[0]), cue=cue_id))
+                                            sentence=sentences.around(span[0]), cue=cue_id))
     return candidates
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from cliniq_agent.budget import check_budget
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.criteria.definitions import case_definitions, finding_patterns
 from cliniq_agent.schema import Assertion, CompactRecord, Condition, Evidence, Tier
@@ -35,11 +36,13 @@ def find_findings(text: str, spans: list[tuple[int, int]], engine: ContextEngine
     """Findings asserted present for the patient inside ``spans``."""
     folded = fold(text)
     hits: list[FindingHit] = []
+    found: set[tuple[str, tuple[int, int]]] = set()
     for row in finding_patterns():
+        check_budget("clinical criteria")
         for start, end in spans:
             for match in row.pattern.finditer(folded, start, end):
                 span = match.span()
-                if any(h.finding == row.finding and h.span == span for h in hits):
+                if (row.finding, span) in found:
                     continue
                 verdict = engine.assess(text, span)
                 if verdict.assertion is not Assertion.PRESENT:
@@ -47,6 +50,7 @@ def find_findings(text: str, spans: list[tuple[int, int]], engine: ContextEngine
                 if row.language != "any" and verdict.language != row.language:
                     continue
                 hits.append(FindingHit(finding=row.finding, span=span, text=text[span[0]:span[1]]))
+                found.add((row.finding, span))
     return hits
 
 
@@ -57,11 +61,28 @@ def match_definitions(hits: list[FindingHit]) -> list[CriteriaMatch]:
         if all(len(present & set(group.findings)) >= group.min for group in definition.groups):
             used = {f for group in definition.groups for f in group.findings}
             relevant = sorted((h for h in hits if h.finding in used), key=lambda h: h.span)
-            shown = [h for h in relevant  # "tosse" inside "tosse em crises" adds nothing for the reader
-                     if not any(o.span != h.span and o.span[0] <= h.span[0] and h.span[1] <= o.span[1]
-                                for o in relevant)]
+            shown = _outermost(relevant)  # "tosse" inside "tosse em crises" adds nothing for the reader
             matches.append(CriteriaMatch(definition=definition.id, condition=definition.condition, hits=shown))
     return matches
+
+
+def _outermost(hits: list[FindingHit]) -> list[FindingHit]:
+    """Hits (sorted by span) not nested in another hit with a different span, in one sweep: a hit is
+    nested when an earlier-starting hit reaches its end, or a same-start hit ends later."""
+    kept: list[FindingHit] = []
+    reach = -1                                   # furthest end of hits starting before this group
+    index = 0
+    while index < len(hits):
+        group_start = hits[index].span[0]
+        group_end = index
+        while group_end < len(hits) and hits[group_end].span[0] == group_start:
+            group_end += 1
+        group = hits[index:group_end]
+        longest = max(h.span[1] for h in group)
+        kept.extend(h for h in group if not (reach >= h.span[1] or longest > h.span[1]))
+        reach = max(reach, longest)
+        index = group_end
+    return kept
 
 
 def infer_from_criteria(text: str, spans: list[tuple[int, int]], record: CompactRecord, *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import regex
 
+from cliniq_agent.budget import check_budget
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.dates import normalize_date
 from cliniq_agent.known_format.fields import (
@@ -37,6 +38,7 @@ def parse_known_format(text: str, *, engine: ContextEngine | None = None) -> tup
     record = CompactRecord()
     lines = labelled_lines(text)
     for line in lines:
+        check_budget("line parser")
         _apply_line(record, text, line, engine)
     return record, _unclaimed_spans(text, lines)
 

@@ -14,13 +14,16 @@ from functools import lru_cache
 import regex
 from pydantic import BaseModel
 
+from cliniq_agent.budget import check_budget
 from cliniq_agent.tables import kb_table
+from cliniq_agent.lookup.ngram_keys import KeyOf, key_function
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.textnorm import fold
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}]+|\p{N}+")
 _MIN_LOINC_WORDS = 3
+_BUDGET_CHECK_TOKENS = 4096   # a single huge line checks the time budget every this many tokens
 _KIND = {"snomed": "conditions", "loinc": "labs", "rxnorm": "meds", "cvx": "immunizations"}
 
 
@@ -44,10 +47,16 @@ def _analyte_pattern() -> regex.Pattern[str]:
 def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] | None = None) -> list[KBMention]:
     mentions: list[KBMention] = []
     for start, end in spans or [(0, len(text))]:
+        check_budget("lookup tier")
         tokens = [m for m in _TOKEN.finditer(text, start, end)]
-        index = 0
+        key_of = key_function(text, tokens)
+        line_ends = _line_ends(text, tokens)
+        index = steps = 0
         while index < len(tokens):
-            found = _longest_at(text, tokens, index, kb)
+            steps += 1
+            if steps % _BUDGET_CHECK_TOKENS == 0:
+                check_budget("lookup tier")
+            found = _longest_at(text, tokens, index, kb, key_of, line_ends[index])
             if found is None:
                 index += 1
                 continue
@@ -58,16 +67,27 @@ def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] 
     return mentions
 
 
-def _longest_at(text: str, tokens: list[regex.Match[str]], index: int, kb: TerminologyKB) -> tuple[int, KBMention | None] | None:
-    limit = min(len(tokens) - index, kb.longest_name_tokens)
+def _line_ends(text: str, tokens: list[regex.Match[str]]) -> list[int]:
+    """Per token, the index of the last token on its line (a name never spans lines)."""
+    ends = [0] * len(tokens)
+    last = len(tokens) - 1
+    for k in range(len(tokens) - 1, -1, -1):
+        if k < len(tokens) - 1 and "\n" in text[tokens[k].end():tokens[k + 1].start()]:
+            last = k
+        ends[k] = last
+    return ends
+
+
+def _longest_at(text: str, tokens: list[regex.Match[str]], index: int, kb: TerminologyKB, key_of: KeyOf,
+                line_end: int) -> tuple[int, KBMention | None] | None:
+    limit = min(len(tokens) - index, kb.longest_name_tokens, line_end - index + 1)
     for length in range(limit, 0, -1):
         first, last = tokens[index], tokens[index + length - 1]
-        if text.count("\n", first.start(), last.end()):
-            continue  # a name never spans lines
         surface = text[first.start():last.end()]
-        hits = kb.name_key_hits(surface.strip(), cased=True) or kb.name_key_hits(fold_key(surface))
+        key = key_of(index, length)
+        hits = kb.name_key_hits(surface.strip(), cased=True) or kb.name_key_hits(key)
         if len(surface) <= 4 and not kb.name_key_hits(surface.strip(), cased=True):
-            hits = [h for h in hits if len(fold_key(surface)) > 3]  # tiny lower-case words are not abbreviations
+            hits = [h for h in hits if len(key) > 3]  # tiny lower-case words are not abbreviations
         for system, code in hits:
             mention = _mention(text, (first.start(), last.end()), system, code, kb)
             if mention is not None:

@@ -6,6 +6,7 @@ from cliniq_agent.context import ContextEngine
 from cliniq_agent.lookup.scanner import find_kb_mentions
 from cliniq_agent.regex_tier.markers import non_finding_codes
 from cliniq_agent.schema import CompactRecord, Condition, Evidence, Tier, coded_item
+from cliniq_agent.spanindex import SpanIndex
 from cliniq_agent.terminology import TerminologyKB
 
 
@@ -19,12 +20,13 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
     still reaches reportability through its LOINC code and result)."""
     kb = kb or TerminologyKB.load()
     record = CompactRecord()
+    skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
     for mention in find_kb_mentions(text, kb, spans):
         if (mention.system, mention.code) in non_finding_codes():
             continue
-        if _overlaps(mention.span, skip):
+        if skip_index.overlaps(mention.span):
             continue
-        if mention.kind == "conditions" and _overlaps(mention.span, test_spans):
+        if mention.kind == "conditions" and test_index.overlaps(mention.span):
             continue
         item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         verdict = engine.assess(text, mention.span)
@@ -52,7 +54,3 @@ def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None
         where = condition.evidence[0] if condition.evidence else None
         condition.evidence.append(Evidence(tier=Tier.LOOKUP, rule=f"icd10_link:{link.via}",
                                            text=where.text if where else None, span=where.span if where else None))
-
-
-def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in spans)
