@@ -51,16 +51,10 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
     if raw is None:
         return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
     base["sha256"] = hashlib.sha256(raw).hexdigest()
-    rr_problem = None
+    rr_problem = _unusable_rr(rr_raw, rr) if rr_raw is not None else None  # the eICR's result stands without it
     try:
-        try:
-            extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir,
-                                        **({"rr": rr_raw} if rr_raw is not None else {}))
-        except InputError as err:
-            if rr_raw is None:
-                raise
-            rr_problem = _one_line(str(err))  # the eICR or its RR: run again without the RR to tell which
-            extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir)
+        extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir,
+                                    **({"rr": rr_raw} if rr_raw is not None and rr_problem is None else {}))
     except InputError as err:
         return CaseResult(**base, status="rejected", error=_one_line(str(err)), ms=_ms(clock))
     except Exception as err:  # an internal bug on this document: recorded, the batch goes on
@@ -76,6 +70,17 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
         compact=extraction.to_compact(),
         fhir=extraction.to_fhir() if want_fhir else None,
     )
+
+
+def _unusable_rr(rr_raw: bytes, name: str | None) -> str | None:
+    """Why the paired RR cannot be cross-checked (not an RR, unsafe or broken XML), or None."""
+    from cliniq_agent.rrcheck.read import read_rr
+
+    try:
+        read_rr(rr_raw, name=name or "RR")
+    except InputError as err:
+        return _one_line(str(err))
+    return None
 
 
 def _rr_check_row(extraction: Any) -> dict[str, list[str]] | None:
