@@ -17,6 +17,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer vendors click
 
 from cliniq_agent import __version__
+from cliniq_agent.bench.runner import DEFAULT_SUITES, SUITES
 from cliniq_agent.cli_batch import register as register_batch
 from cliniq_agent.cli_serve import register as register_serve
 from cliniq_agent.cli_kb import app as kb_app
@@ -153,14 +154,14 @@ def models_prepare() -> None:
 @app.command()
 def bench(
     data: Annotated[Path, typer.Option(help="Data folder laid out like ../shared/data (seed/, external/).")] = Path("../shared/data"),
-    suites: Annotated[Optional[list[str]], typer.Option("--suite", "-s", help="val, tests, cda, reportable, synonyms, fastpath-dev (repeatable; default all but fastpath-dev).")] = None,
+    suites: Annotated[Optional[list[str]], typer.Option("--suite", "-s", help=f"Repeatable. Default: {', '.join(DEFAULT_SUITES)}; on request: {', '.join(s for s in SUITES if s not in DEFAULT_SUITES)}.")] = None,
     variant: Annotated[Optional[list[str]], typer.Option("--variant", "-v", help="deterministic, llm (bundled model + adapter), base (model without adapter); default deterministic.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases of each data set.")] = None,
 ) -> None:
     """Accuracy (codes-F1, full-F1), JSON validity, latency p50/p95 and docs/s per data set."""
     from rich.console import Console
 
-    from cliniq_agent.bench.runner import DEFAULT_SUITES, SUITES, run_benchmarks
+    from cliniq_agent.bench.runner import run_benchmarks
 
     if not data.is_dir():
         raise UsageError(f"--data {data}: not a folder")
