@@ -12,6 +12,7 @@ from cliniq_agent.cda.nodes import Element, local_name, normalize_space
 
 _BLOCK = frozenset({"paragraph", "item", "caption", "footnote", "thead", "tbody", "tfoot", "list", "tr"})
 _SKIP = frozenset({"colgroup", "col", "renderMultiMedia", "footnoteRef"})
+_NESTED_BLOCKS = ("{*}table", "{*}list")  # in any namespace or none, as local_name() compares
 
 
 def render_lines(el: Element | None, *, headers: bool = True) -> list[str]:
@@ -96,7 +97,7 @@ def _row(row: Element, headers: bool = True) -> list[str]:
     for cell in row:
         if local_name(cell) not in ("td", "th"):
             continue
-        if any(local_name(node) in ("table", "list") for node in cell.iterdescendants()):
+        if next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
             nested.extend(render_lines(cell, headers=headers))
             continue
         text = " ".join(render_lines(cell, headers=headers))
