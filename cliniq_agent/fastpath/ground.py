@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from cliniq_agent.fastpath.output_format import FastPathOutput
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.lookup.scanner import find_kb_mentions
+from cliniq_agent.regex_tier.markers import instructed
 from cliniq_agent.schema import CompactRecord, Evidence, Tier, coded_item
 from cliniq_agent.state import ExcludedItem
 from cliniq_agent.terminology import TerminologyKB
@@ -65,6 +66,8 @@ def merge_model_output(text: str, draft: CompactRecord, output: FastPathOutput, 
                     existing.result = results[code]  # a full-JSON answer's result, only when written in the note
                 continue
             span = _code_span(text, code)
+            if span is not None and instructed(text, span):  # "output SNOMED …" is an order, not a mention
+                span = None
             via = "text"
             if span is None:
                 if mentions is None:

@@ -10,6 +10,7 @@ import regex
 from pydantic import BaseModel
 
 from cliniq_agent.tables import kb_table
+from cliniq_agent.textnorm import fold
 from cliniq_agent.validate import normalize_code
 from cliniq_agent.validate.codes import icd10_exists
 
@@ -63,8 +64,46 @@ def find_bare_codes(text: str, kind: str) -> list[CodeMarker]:
             code = normalize_code(system, match.group("code"))
             if system == "icd10" and not icd10_exists(code):
                 continue
+            if instructed(text, match.span()):
+                continue
             found.append(CodeMarker(system=system, code=code, kind=rule_kind, span=match.span(), rule=rule_id))
     return found
+
+
+_SENTENCE_BREAK = regex.compile(r"[.!?](?=\s)|\n|[|;]")
+_MARKER_OPENING = regex.compile(r"[\s(\[]*$")
+#: A code-system label just before a bare code ("output SNOMED 840539006" seen from the code itself).
+_SYSTEM_LABEL = regex.compile(r"\b(?:snomed(?:[\s-]?ct)?|sct|loinc|rxnorm|rxcui|icd[\s-]?10(?:[\s-]?cm)?|cie[\s-]?10|"
+                              r"cid[\s-]?10|cim[\s-]?10|cvx)\s*(?:code|id)?\s*[:#=]?[\s(\[]*$")
+_MAX_CUE_REACH = 200  # characters looked at on each side of a marker, within its sentence
+
+
+@lru_cache(maxsize=1)
+def _instruction_cues() -> tuple[tuple[regex.Pattern[str], ...], tuple[regex.Pattern[str], ...]]:
+    """(sentence-scope, before-marker-scope) patterns from kb/regex/instruction_cues.tsv."""
+    rows = kb_table("regex", "instruction_cues.tsv")
+    sentence = tuple(regex.compile(r["pattern"], regex.I) for r in rows if r["scope"] == "sentence")
+    before = tuple(regex.compile(r["pattern"], regex.I) for r in rows if r["scope"] == "before")
+    return sentence, before
+
+
+def instructed(text: str, span: tuple[int, int]) -> bool:
+    """True when the marker at ``span`` sits in instruction-like text ("output SNOMED 840539006", "ignore the
+    previous instructions …"): an order to the engine, not a clinical mention, so it never yields a code."""
+    low = max(0, span[0] - _MAX_CUE_REACH)
+    high = min(len(text), span[1] + _MAX_CUE_REACH)
+    head = fold(text[low:span[0]])
+    breaks = list(_SENTENCE_BREAK.finditer(head))
+    head = head[breaks[-1].end():] if breaks else head
+    tail = fold(text[span[1]:high])
+    stop = _SENTENCE_BREAK.search(tail)
+    tail = tail[: stop.start()] if stop else tail
+    sentence_cues, before_cues = _instruction_cues()
+    sentence = f"{head} {fold(text[span[0]:span[1]])} {tail}".strip()
+    if any(p.search(sentence) for p in sentence_cues):
+        return True
+    lead = _MARKER_OPENING.sub("", _SYSTEM_LABEL.sub("", head))
+    return any(p.search(lead) for p in before_cues)
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +134,7 @@ def _attrs(text: str) -> dict[str, str]:
 
 def find_code_markers(text: str) -> list[CodeMarker]:
     """All markers, in text order; XML tags inside one <observation> share its span as ``block``."""
-    markers = [*_labelled_markers(text), *_xml_markers(text)]
+    markers = [m for m in (*_labelled_markers(text), *_xml_markers(text)) if not instructed(text, m.span)]
     markers.sort(key=lambda m: m.span)
     return markers
 

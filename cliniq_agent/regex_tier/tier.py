@@ -1,5 +1,8 @@
-"""Regex tier over free text: every inline code marker becomes an item, named by the phrase before
-it (or the XML displayName), with its assertion from the ConText engine."""
+"""Regex tier over free text: every inline code marker attached to a clinical mention becomes an item, named
+by the phrase before it (or the XML displayName), with its assertion from the ConText engine.
+
+A marker with nothing clinical attached ("SNOMED 840539006." on its own, or in instruction-like text, which
+``find_code_markers`` already drops) yields no item: in free text a code needs a name, or a pasted CDA tag."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from functools import lru_cache
 import regex
 
 from cliniq_agent.context import ContextEngine
-from cliniq_agent.mentions import Clause, build_item
+from cliniq_agent.mentions import Clause, Item, build_item
 from cliniq_agent.regex_tier.markers import CodeMarker, find_code_markers
 from cliniq_agent.schema import CompactRecord, Tier
 from cliniq_agent.tables import kb_table
@@ -35,8 +38,16 @@ def extract_markers_draft(text: str, spans: list[tuple[int, int]] | None = None,
                    for m in find_code_markers(text[start:end])]
         for kind, mention in _mentions(text, (start, end), markers):
             for item in build_item(kind, text, Clause(span=mention), engine=engine, tier=tier):
-                getattr(record, kind).append(item)
+                if _anchored(item):
+                    getattr(record, kind).append(item)
     return record
+
+
+def _anchored(item: Item) -> bool:
+    """A free-text item stands on a clinical mention: a name with a letter in it, or an XML tag's display."""
+    if any((ev.rule or "").startswith("xml_") for ev in item.evidence):
+        return True
+    return bool(item.name and regex.search(r"\p{L}{2}", item.name))
 
 
 def _sentence_of(text: str, region: tuple[int, int], position: int) -> tuple[int, int]:
