@@ -312,6 +312,16 @@ def _service_load(data: Path, *, limit: int | None, variants: list[str]) -> list
     return service_load_suite(data, limit=limit)
 
 
+@suite("fuzz")
+def _fuzz(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Hostile-input campaign (no data needed): ok / rejected / crash / slow and peak RSS per input class."""
+    from cliniq_agent.bench.fuzz import per_class_default, print_table, run_campaign
+
+    results = run_campaign(limit or per_class_default(), progress=True)
+    print_table(results, budget_s=30.0)
+    return []
+
+
 DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 
