@@ -8,7 +8,7 @@ from typing import Any
 from cliniq_agent.agent.graph import run_agent
 from cliniq_agent.context import ContextEngine
 from cliniq_agent.criteria import infer_from_criteria
-from cliniq_agent.errors import ModelError
+from cliniq_agent.errors import InputError, ModelError
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, labelled_lines
 from cliniq_agent.known_format.parser import parse_known_format
 from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
@@ -21,10 +21,18 @@ _CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
 _SCANNED_FIELDS = CLINICAL_FIELDS | NARRATIVE_FIELDS       # lines the lookup tier and the agent read
 _TEST_FIELDS = CLINICAL_FIELDS - {"conditions"}            # lab, med, vital, immunization lines
 _PROSE_FIELDS = NARRATIVE_FIELDS | {"conditions"}          # where findings describe the patient's illness
+# Largest text note the text route accepts (README "Long input"): time grows linearly, and at this size a
+# note still finishes well inside the default 300 s budget on a 2-core machine.
+MAX_TEXT_CHARS = 5_000_000
+
+
+class TextTooLarge(InputError):
+    """A text note over ``MAX_TEXT_CHARS``."""
 
 
 def deterministic_draft(text: str, *, producer: str) -> Draft:
     """Line parser + regex tier + lookup tier + clinical criteria over one text (the no-LLM extraction of any text)."""
+    check_text_size(text)
     engine = ContextEngine.default()
     lines = labelled_lines(text)
     record, unclaimed = parse_known_format(text, engine=engine)
@@ -39,6 +47,14 @@ def deterministic_draft(text: str, *, producer: str) -> Draft:
     _extend(record, inferred)
     notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
     return Draft(producer=producer, record=record, notes=[*notes, *criteria_notes])
+
+
+def check_text_size(text: str) -> None:
+    """Refuse a text note over ``MAX_TEXT_CHARS`` with one clear input error (the tiers are linear, but a
+    bigger note would not finish within the default time budget; split it into several documents)."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise TextTooLarge(f"text note of {len(text):,} characters is over the {MAX_TEXT_CHARS:,}-character "
+                           "limit for the text route; split it into several documents")
 
 
 def _extend(record: CompactRecord, extra: CompactRecord) -> None:

@@ -120,7 +120,7 @@ class ContextEngine:
         fs, fe = doc.text.fold_offset(span[0]), doc.text.fold_offset(span[1])
         spans = []
         for index in doc.segments_overlapping(fs, fe):
-            for hit in doc.segment_hits[index]:
+            for hit in doc.hits_within(index, fs, fe):
                 if hit.rule.category in (Category.PSEUDO, Category.TERMINATE):
                     continue
                 if fs <= hit.start and hit.end <= fe:

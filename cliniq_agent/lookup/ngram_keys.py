@@ -22,12 +22,15 @@ _POSSESSIVE_S = "s"
 _WORD_CHAR_SEPARATOR = "_"   # \w but not a token character: no word boundary after a possessive "s"
 
 KeyOf = Callable[[int, int], str]   # (first token index, n-gram length) -> key
+FirstWords = Callable[[int], tuple[str, ...] | None]   # first token index -> first words its keys can have
 
 
-def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> KeyOf:
-    """A function giving the ``fold_key`` of ``tokens[i:i + n]``'s surface, fast when the tokens are ASCII."""
+def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> tuple[KeyOf, FirstWords]:
+    """A function giving the ``fold_key`` of ``tokens[i:i + n]``'s surface (fast when the tokens are ASCII),
+    and one giving the first words any such key can start with (None: unknown, for non-ASCII text)."""
     if not tokens or not text[tokens[0].start():tokens[-1].end()].isascii():
-        return lambda index, length: fold_key(text[tokens[index].start():tokens[index + length - 1].end()])
+        return (lambda index, length: fold_key(text[tokens[index].start():tokens[index + length - 1].end()]),
+                lambda index: None)
     words = [token.group().lower() for token in tokens]
     letters = [token.group()[0].isalpha() for token in tokens]
     separators = [text[tokens[k].end():tokens[k + 1].start()] for k in range(len(tokens) - 1)] + [""]
@@ -49,4 +52,8 @@ def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> KeyOf:
                 parts.append(words[k])
         return " ".join(parts)
 
-    return key_of
+    def first_words(index: int) -> tuple[str, ...]:
+        joined = index + 1 < len(tokens) and joins_last[index + 1]
+        return (words[index], words[index] + words[index + 1]) if joined else (words[index],)
+
+    return key_of, first_words

@@ -49,14 +49,20 @@ def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] 
     for start, end in spans or [(0, len(text))]:
         check_budget("lookup tier")
         tokens = [m for m in _TOKEN.finditer(text, start, end)]
-        key_of = key_function(text, tokens)
+        key_of, first_words = key_function(text, tokens)
+        starts, longest_cased = kb.name_key_starts
         line_ends = _line_ends(text, tokens)
         index = steps = 0
         while index < len(tokens):
             steps += 1
             if steps % _BUDGET_CHECK_TOKENS == 0:
                 check_budget("lookup tier")
-            found = _longest_at(text, tokens, index, kb, key_of, line_ends[index])
+            found = None
+            possible = first_words(index)
+            if possible is None or any(word in starts for word in possible):
+                found = _longest_at(text, tokens, index, kb, key_of, line_ends[index])
+            elif tokens[index].end() - tokens[index].start() <= longest_cased:   # only an abbreviation can start here
+                found = _longest_at(text, tokens, index, kb, key_of, line_ends[index], longest_cased)
             if found is None:
                 index += 1
                 continue
@@ -79,10 +85,13 @@ def _line_ends(text: str, tokens: list[regex.Match[str]]) -> list[int]:
 
 
 def _longest_at(text: str, tokens: list[regex.Match[str]], index: int, kb: TerminologyKB, key_of: KeyOf,
-                line_end: int) -> tuple[int, KBMention | None] | None:
+                line_end: int, max_chars: int | None = None) -> tuple[int, KBMention | None] | None:
+    """The longest name starting at token ``index`` (surfaces over ``max_chars`` characters skipped)."""
     limit = min(len(tokens) - index, kb.longest_name_tokens, line_end - index + 1)
     for length in range(limit, 0, -1):
         first, last = tokens[index], tokens[index + length - 1]
+        if max_chars is not None and last.end() - first.start() > max_chars:
+            continue
         surface = text[first.start():last.end()]
         key = key_of(index, length)
         hits = kb.name_key_hits(surface.strip(), cased=True) or kb.name_key_hits(key)

@@ -290,6 +290,13 @@ class TerminologyKB:
         return list((case if cased else folded).get(key, ()))
 
     @cached_property
+    def name_key_starts(self) -> tuple[frozenset[str], int]:
+        """(first words of every ``fold_key`` name key, longest ``case_key`` name key in characters): lets a
+        scanner skip positions where no name can start."""
+        folded, cased = self._name_index
+        return frozenset(key.split()[0] for key in folded), max((len(key) for key in cased), default=0)
+
+    @cached_property
     def longest_name_tokens(self) -> int:
         folded, cased = self._name_index
         return max(len(key.split()) for key in (*folded, *cased))
