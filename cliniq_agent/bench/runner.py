@@ -322,6 +322,15 @@ def _fuzz(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteRe
     return []
 
 
+@suite("text-scaling")
+def _text_scaling(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """ms per text-note size (10 KB to 5 MB; --limit = largest size in KB), slope and log-log exponent."""
+    from cliniq_agent.bench.scaling import run_scaling_suite
+
+    run_scaling_suite(data, limit=limit)
+    return []
+
+
 DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 
