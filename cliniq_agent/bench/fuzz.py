@@ -145,7 +145,7 @@ def _run_classes(names: list[str], *, per_class: int, seed: int, budget_s: float
                 continue
             stats = ClassStats(name)
             rng = random.Random(f"{seed}:{name}")
-            count = long_per_class if name == "long_inputs" else per_class
+            count = min(long_per_class, per_class) if name == "long_inputs" else per_class
             with rss_sampler() as peak:
                 for index in range(count):
                     source = mutate(rng, corpus)
