@@ -49,13 +49,16 @@ def _labelled_lines(text: str) -> tuple[LabelledLine, ...]:
     pattern, fields = _label_regex()
     folded = fold(text)
     lines = []
+    line_no, counted_to = 1, 0     # line numbers counted incrementally: once over the text, not once per line
     for match in pattern.finditer(folded):
+        line_no += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
         value_start, value_end = match.span("value")
         raw_value = text[value_start:value_end]
         stripped = raw_value.rstrip()
         lines.append(
             LabelledLine(
-                line_no=text.count("\n", 0, match.start()) + 1,
+                line_no=line_no,
                 label=text[match.start("label"):match.end("label")],
                 field=fields[match.group("label")],
                 value=stripped,
