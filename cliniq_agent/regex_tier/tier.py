@@ -6,6 +6,7 @@ A marker with nothing clinical attached ("SNOMED 840539006." on its own, or in i
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 import regex
@@ -50,15 +51,19 @@ def _anchored(item: Item) -> bool:
     return bool(item.name and regex.search(r"\p{L}{2}", item.name))
 
 
+@lru_cache(maxsize=4)
+def _sentence_breaks(text: str, region: tuple[int, int]) -> tuple[list[int], list[int]]:
+    """Starts and ends of the sentence breaks in ``region``, found once per region (a scan per marker was
+    quadratic on long notes)."""
+    spans = [match.span() for match in _SENTENCE_END.finditer(text, *region)]
+    return [start for start, _ in spans], [end for _, end in spans]
+
+
 def _sentence_of(text: str, region: tuple[int, int], position: int) -> tuple[int, int]:
-    start, end = region
-    for match in _SENTENCE_END.finditer(text, start, end):
-        if match.end() <= position:
-            start = match.end()
-        elif match.start() >= position:
-            end = match.start()
-            break
-    return start, end
+    starts, ends = _sentence_breaks(text, region)
+    before = bisect_right(ends, position)          # breaks that end at or before the position
+    after = bisect_left(starts, position, before)  # the first break that starts at or after it
+    return (ends[before - 1] if before else region[0]), (starts[after] if after < len(starts) else region[1])
 
 
 def _mentions(text: str, region: tuple[int, int], markers: list[CodeMarker]) -> list[tuple[str, tuple[int, int]]]:
