@@ -22,8 +22,10 @@ def load_resources(options: RunOptions) -> list[ModelSpec]:
     from cliniq_agent.ingest import read_source
     from cliniq_agent.rag import CodeIndex
     from cliniq_agent.terminology.kb import TerminologyKB
+    from cliniq_agent.validate.codes import icd10_exists
 
     TerminologyKB.load()
+    icd10_exists("A37.00")  # builds (or reads the cached) ICD-10-CM code list: ~20 s on a fresh cache
     default_kb()
     case_definitions()
     finding_patterns()

@@ -171,7 +171,6 @@ def test_bad_input_message_is_the_clis(client: httpx.Client, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("params", "json_body", "fragment"), [
     ({"format": "fhir-document"}, None, "not available in this version"),
-    ({}, {"document": "Dx: Pertussis", "rr": "<ClinicalDocument/>"}, "RR cross-check is not available"),
 ])
 def test_later_features_answer_422(client: httpx.Client, params: dict, json_body: dict | None,
                                    fragment: str) -> None:
@@ -180,6 +179,20 @@ def test_later_features_answer_422(client: httpx.Client, params: dict, json_body
     else:
         response = client.post("/v1/extract", params=params, json=json_body)
     assert fragment in _assert_error(response, 422, "unsupported")["message"]
+
+
+def test_an_rr_in_the_envelope_adds_the_rr_cross_check(client: httpx.Client) -> None:
+    eicr = (EXAMPLES / "eicr_pertussis.xml").read_text(encoding="utf-8")
+    rr = (Path(__file__).parent / "data" / "rr_pertussis_synthetic.xml").read_text(encoding="utf-8")
+    response = client.post("/v1/extract", json={"document": eicr, "rr": rr})
+    assert response.status_code == 200, response.text
+    check = response.json()["result"]["rr_check"]
+    assert {item["status"] for item in check["items"]} >= {"both", "rr_only"}
+    without = client.post("/v1/extract", json={"document": eicr}).json()["result"]
+    assert "rr_check" not in without
+    lines = client.post("/v1/batch", content=json.dumps({"document": eicr, "rr": rr}) + "\n",
+                        headers={"Content-Type": "application/x-ndjson"}).text.splitlines()
+    assert "rr_check" in json.loads(lines[0])["result"]
 
 
 def test_llm_on_a_no_llm_server_and_bad_query_values(client: httpx.Client) -> None:

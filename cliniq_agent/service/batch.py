@@ -52,8 +52,9 @@ _BATCH_BODY = {"requestBody": {"required": True, "content": {
 class BatchItem:
     """One document of a batch as parsed from the body, or the reason it could not be parsed."""
 
-    def __init__(self, name: str, body: bytes | None = None, problem: str | None = None) -> None:
-        self.name, self.body, self.problem = name, body, problem
+    def __init__(self, name: str, body: bytes | None = None, problem: str | None = None,
+                 rr: bytes | None = None) -> None:
+        self.name, self.body, self.problem, self.rr = name, body, problem, rr
 
 
 @router.post("/v1/batch", tags=["extract"], responses={
@@ -95,7 +96,7 @@ async def _run_item(runtime: ServiceRuntime, slot: Slot, index: int, item: Batch
                     output_format: OutputFormat, evidence: bool) -> BatchLine:
     if item.problem is not None or item.body is None:
         return BatchLine(index=index, source_name=item.name, status="rejected", error=item.problem)
-    request = replace(template, body=item.body, source_name=item.name)
+    request = replace(template, body=item.body, source_name=item.name, rr=item.rr)
     try:
         extraction = await runtime.run_in_slot(slot, request, Deadline(request.timeout_s))
         payload = await run_in_threadpool(result_payload, extraction, output_format, evidence=evidence)
@@ -144,11 +145,8 @@ def _ndjson_items(body: bytes) -> list[BatchItem]:
         except ValidationError:
             items.append(BatchItem(name, problem=f"line {number}: expected a JSON envelope {{\"document\": \"…\"}}"))
             continue
-        if envelope.rr is not None:
-            items.append(BatchItem(envelope.source_name or name, problem="rr: the RR cross-check is not "
-                                   "available in this version; send the eICR alone"))
-            continue
-        items.append(BatchItem(envelope.source_name or name, envelope.document.encode("utf-8")))
+        rr = envelope.rr.encode("utf-8") if envelope.rr is not None else None
+        items.append(BatchItem(envelope.source_name or name, envelope.document.encode("utf-8"), rr=rr))
     return items
 
 

@@ -23,8 +23,8 @@ class ExtractEnvelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     document: str = Field(description="The eICR: CDA XML, known-format clinician text or narrative, as text.")
-    rr: str | None = Field(default=None, description="The Reportability Response (RR) CDA; the RR cross-check "
-                                                      "is not available in this version (422 when given).")
+    rr: str | None = Field(default=None, description="The eICR's Reportability Response (RR CDA XML): the result "
+                                                      "then carries rr_check, the engine's conditions against the RR's.")
     source_name: str | None = Field(default=None, max_length=256,
                                     description="A name for the trace (e.g. the message id); not logged.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -77,8 +78,6 @@ def envelope_from(body: bytes) -> ExtractEnvelope:
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InputError(f"JSON body: expected an envelope {{\"document\": \"…\"}} ({where}: {first['msg']}); "
                          "send CDA XML or text as application/xml or text/plain") from None
-    if envelope.rr is not None:
-        raise Unsupported("rr: the RR cross-check is not available in this version; send the eICR alone")
     return envelope
 
 
@@ -103,8 +102,11 @@ async def extract(request: Request, output_format: FormatQuery = OutputFormat.co
     if request.headers.get("content-type", "").split(";")[0].strip().lower() in JSON_TYPES:
         envelope = envelope_from(body)
         body, name = envelope.document.encode("utf-8"), name or envelope.source_name
-    document = document_request(runtime, body, source_name=name, llm=llm,
-                                build_fhir=output_format is OutputFormat.fhir, timeout_s=timeout_s)
+        rr = envelope.rr.encode("utf-8") if envelope.rr is not None else None
+    else:
+        rr = None
+    document = replace(document_request(runtime, body, source_name=name, llm=llm,
+                                        build_fhir=output_format is OutputFormat.fhir, timeout_s=timeout_s), rr=rr)
     extraction = await runtime.extract(document)
     payload = await run_in_threadpool(result_payload, extraction, output_format, evidence=evidence)
     return JSONResponse(payload, headers={"X-Run-Id": extraction.run_id})

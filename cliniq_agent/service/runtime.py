@@ -34,6 +34,7 @@ class DocumentRequest:
     use_llm: bool
     build_fhir: bool
     timeout_s: float
+    rr: bytes | None = None  # the eICR's Reportability Response: adds rr_check (cliniq_agent/rrcheck)
 
 
 class ServiceRuntime:
@@ -105,7 +106,7 @@ class ServiceRuntime:
 
         def work() -> Extraction:
             return engine.extract(request.body, source_name=request.source_name, use_llm=request.use_llm,
-                                  build_fhir=request.build_fhir,
+                                  build_fhir=request.build_fhir, rr=request.rr,
                                   time_budget_s=max(deadline.remaining(), 0.001))
 
         try:
