@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cliniq_agent.agent.propose import Candidate
+from cliniq_agent.llm.fence import as_data
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.llm.runtime import complete, grammar_from_file
 from cliniq_agent.rag import CodeHit
@@ -42,11 +43,12 @@ def _sentence(text: str, candidate: Candidate) -> str:
 
 def choose_prompt(sentence: str, mention: str, hits: list[CodeHit]) -> str:
     options = "\n".join(f"{LETTERS[i]}) {hit.code} {hit.name}" for i, hit in enumerate(hits[: len(LETTERS)]))
-    return _gemma(read_prompt("agent_choose.txt").format(sentence=sentence, mention=mention, options=options).strip())
+    prompt = read_prompt("agent_choose.txt").format(sentence=as_data(sentence), mention=as_data(mention), options=options)
+    return _gemma(prompt.strip())
 
 
 def confirm_prompt(sentence: str, mention: str) -> str:
-    return _gemma(read_prompt("agent_confirm.txt").format(sentence=sentence, mention=mention).strip())
+    return _gemma(read_prompt("agent_confirm.txt").format(sentence=as_data(sentence), mention=as_data(mention)).strip())
 
 
 def choose(spec: ModelSpec, text: str, candidate: Candidate) -> tuple[CodeHit | None, TurnRecord]:

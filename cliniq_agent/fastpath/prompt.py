@@ -6,9 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.llm.fence import as_data
+from cliniq_agent.resources import read_prompt
 
 CODED_FIELDS = CLINICAL_FIELDS - {"vitals"}
-from cliniq_agent.resources import read_prompt
 
 SYSTEM_PROMPT_FILE = "fast_path_system.txt"
 
@@ -28,4 +29,4 @@ def model_input(text: str) -> str:
 
 def gemma_prompt(text: str) -> str:
     """Gemma's turn format, written explicitly: the base GGUF ships no chat template."""
-    return f"<start_of_turn>user\n{system_prompt()}\n\n{model_input(text)}<end_of_turn>\n<start_of_turn>model\n"
+    return f"<start_of_turn>user\n{system_prompt()}\n\n{as_data(model_input(text))}<end_of_turn>\n<start_of_turn>model\n"
