@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -74,6 +73,7 @@ def run(
 ) -> None:
     """Extract one eICR and print JSON."""
     from cliniq_agent.api import extract
+    from cliniq_agent.batch.outputs import atomic_write
 
     if out is not None and out.is_dir():
         raise UsageError(f"--out {out}: is a directory")
@@ -90,20 +90,8 @@ def run(
     if out is None:
         sys.stdout.write(text + "\n")
         return
-    _atomic_write(out, text + "\n")
+    atomic_write(out, text + "\n")
     typer.echo(f"wrote {out} (run {result.run_id}, route {result.route})", err=True)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @trace_app.command("list")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import Field, ValidationError
 
 from cliniq_agent.batch.work import CaseResult
 
@@ -63,23 +63,10 @@ def write_outputs(out: Path, result: CaseResult, output_format: Format) -> list[
     return [path.relative_to(out).as_posix() for path in paths]
 
 
-class ManifestRow(BaseModel):
-    """A manifest line: the CaseResult fields plus the output files written for it."""
+class ManifestRow(CaseResult):
+    """A manifest line: the CaseResult's manifest fields plus the output files written for it."""
 
-    case_id: str
-    input: str
-    rr: str | None = None
-    sha256: str | None = None
-    status: str
-    route: str | None = None
-    run_id: str | None = None
-    ms: float = 0.0
-    counts: dict[str, int] = {}
-    reportable: list[str] = []
-    rr_check: dict[str, list[str]] | None = None  # eICR+RR pairs: condition groups by cross-check status
-    error: str | None = None
-    attempts: int = 1
-    outputs: list[str] = []
+    outputs: list[str] = Field(default_factory=list)
 
 
 def manifest_row(result: CaseResult, outputs: list[str]) -> ManifestRow:
