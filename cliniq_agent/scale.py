@@ -11,7 +11,8 @@ warm ``Engine`` (models, KB, code index loaded once per actor), one CPU per acto
 row — a bad document is a ``rejected`` row, never a failed job. ``cliniq-agent batch --engine ray`` uses
 ``run_cases_on_ray`` and writes exactly the files the local pool writes.
 
-Input rows: ``bytes`` (the document) and ``path`` (its name), optionally ``case_id`` and ``rr``.
+Input rows: ``bytes`` (the document) and ``path`` (its name), optionally ``case_id``, ``rr`` (the paired
+RR's name) and ``rr_bytes`` (the RR itself: the row then carries the RR cross-check).
 Output rows: case_id, path, rr, sha256, status (ok | rejected | error), route, run_id, ms, error, and
 ``counts``, ``reportable``, ``compact``, ``fhir`` as JSON text ("" when absent), and the actor's peak RSS in MiB.
 """
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     import ray.data
 
 RESULT_COLUMNS = ("case_id", "path", "rr", "sha256", "status", "route", "run_id", "ms", "error", "counts",
-                  "reportable", "compact", "fhir", "peak_rss_mb")
+                  "reportable", "rr_check", "compact", "fhir", "peak_rss_mb")
 _FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", "CLINIQ_AGENT_THREADS")
 
 
@@ -49,9 +50,10 @@ class EngineActor:
         size = len(batch["bytes"])
         case_ids = batch.get("case_id", batch["path"])
         rrs = batch.get("rr", [""] * size)
-        for raw, path, case_id, rr in zip(batch["bytes"], batch["path"], case_ids, rrs):
+        rr_documents = batch.get("rr_bytes", [b""] * size)
+        for raw, path, case_id, rr, rr_raw in zip(batch["bytes"], batch["path"], case_ids, rrs, rr_documents):
             result = run_case(self.engine, case_id=str(case_id), display=str(path), raw=bytes(raw),
-                              rr=str(rr) or None, want_fhir=self.want_fhir)
+                              rr=str(rr) or None, want_fhir=self.want_fhir, rr_raw=bytes(rr_raw) or None)
             for name, value in _row(result).items():
                 columns[name].append(value)
         return columns
@@ -106,8 +108,9 @@ def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, wan
                 yield CaseResult(case_id=case.case_id, input=case.display, rr=case.rr.display if case.rr else None,
                                  status="rejected", error=read_error)
                 continue
+            rr_raw = read_case(case.rr)[0] if case.rr else None  # an unreadable RR: no cross-check, same row
             items.append({"bytes": raw, "path": case.display, "case_id": case.case_id,
-                          "rr": case.rr.display if case.rr else ""})
+                          "rr": case.rr.display if case.rr else "", "rr_bytes": rr_raw or b""})
         if not items:
             return
         dataset = ray.data.from_items(items, override_num_blocks=min(len(items), max(actors * 4, 1)))
@@ -123,6 +126,7 @@ def _row(result: CaseResult) -> dict[str, Any]:
         "case_id": result.case_id, "path": result.input, "rr": result.rr or "", "sha256": result.sha256 or "",
         "status": result.status, "route": result.route or "", "run_id": result.run_id or "", "ms": result.ms,
         "error": result.error or "", "counts": json.dumps(result.counts), "reportable": json.dumps(result.reportable),
+        "rr_check": json.dumps(result.rr_check) if result.rr_check is not None else "",
         "compact": json.dumps(result.compact, ensure_ascii=False) if result.compact is not None else "",
         "fhir": json.dumps(result.fhir, ensure_ascii=False) if result.fhir is not None else "",
         "peak_rss_mb": result.peak_rss_mb or 0.0,
@@ -135,6 +139,7 @@ def case_result(row: dict[str, Any]) -> CaseResult:
         case_id=row["case_id"], input=row["path"], rr=row["rr"] or None, sha256=row["sha256"] or None,
         status=row["status"], route=row["route"] or None, run_id=row["run_id"] or None, ms=float(row["ms"]),
         error=row["error"] or None, counts=json.loads(row["counts"]), reportable=json.loads(row["reportable"]),
+        rr_check=json.loads(row["rr_check"]) if row.get("rr_check") else None,
         compact=json.loads(row["compact"]) if row["compact"] else None,
         fhir=json.loads(row["fhir"]) if row["fhir"] else None, peak_rss_mb=float(row.get("peak_rss_mb") or 0) or None,
     )

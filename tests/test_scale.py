@@ -50,15 +50,16 @@ def test_ray_actors_give_the_in_process_results(shared_data: Path, local_ray: No
 
 @pytest.mark.slow
 def test_batch_on_ray_writes_what_the_local_pool_writes(shared_data: Path, tmp_path: Path) -> None:
-    files = _dozen(shared_data)[:6]
+    folders = [f.parent for f in _dozen(shared_data)[:6]]  # eICR + RR folders: cases with the RR cross-check
     outputs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
-        done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "batch", *map(str, files), "--out", str(out),
+        done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "batch", *map(str, folders), "--out", str(out),
                                "--no-llm", "--workers", "2", "--engine", engine, "--no-trace"],
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stderr
         rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
-        outputs[engine] = {row["case_id"]: (row["status"], row["route"], row["counts"],
+        outputs[engine] = {row["case_id"]: (row["status"], row["route"], row["counts"], row["rr_check"],
                                             (out / row["outputs"][0]).read_text()) for row in rows}
     assert outputs["ray"] == outputs["local"]
+    assert all(rr_check for *_, rr_check, _ in outputs["ray"].values())
