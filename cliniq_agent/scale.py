@@ -127,8 +127,7 @@ def _row(result: CaseResult) -> dict[str, Any]:
         "status": result.status, "route": result.route or "", "run_id": result.run_id or "", "ms": result.ms,
         "error": result.error or "", "counts": json.dumps(result.counts), "reportable": json.dumps(result.reportable),
         "rr_check": json.dumps(result.rr_check) if result.rr_check is not None else "",
-        "compact": json.dumps(result.compact, ensure_ascii=False) if result.compact is not None else "",
-        "fhir": json.dumps(result.fhir, ensure_ascii=False) if result.fhir is not None else "",
+        "compact": result.compact_json or "", "fhir": result.fhir_json or "",
         "peak_rss_mb": result.peak_rss_mb or 0.0,
     }
 
@@ -140,6 +139,6 @@ def case_result(row: dict[str, Any]) -> CaseResult:
         status=row["status"], route=row["route"] or None, run_id=row["run_id"] or None, ms=float(row["ms"]),
         error=row["error"] or None, counts=json.loads(row["counts"]), reportable=json.loads(row["reportable"]),
         rr_check=json.loads(row["rr_check"]) if row.get("rr_check") else None,
-        compact=json.loads(row["compact"]) if row["compact"] else None,
-        fhir=json.loads(row["fhir"]) if row["fhir"] else None, peak_rss_mb=float(row.get("peak_rss_mb") or 0) or None,
+        compact_json=row["compact"] or None, fhir_json=row["fhir"] or None,
+        peak_rss_mb=float(row.get("peak_rss_mb") or 0) or None,
     )

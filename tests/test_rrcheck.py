@@ -93,7 +93,7 @@ def test_batch_row_carries_the_cross_check(engine: Engine) -> None:
                    rr_raw=RR.read_bytes())
     assert row.status == "ok" and row.rr_check == {"rr_only": ["66071002"], "neither": ["14189004"],
                                                    "both": ["27836007"]}
-    assert "rr_check" in row.compact
+    assert "rr_check" in json.loads(row.compact_json)
     bad = run_case(engine, case_id="pair", display="pair/CDA_eICR.xml", raw=EICR.read_bytes(), rr="x", rr_raw=b"<x/>")
     assert bad.status == "ok" and list(bad.rr_check) == ["rr_unusable"] and bad.reportable == ["27836007"]
 

@@ -56,10 +56,10 @@ def write_outputs(out: Path, result: CaseResult, output_format: Format) -> list[
     """Write the case's result file(s); return their paths relative to ``out`` for the manifest."""
     if result.status != "ok":
         return []
-    payload = result.compact if output_format == "compact" else result.fhir
+    text = result.compact_json if output_format == "compact" else result.fhir_json
     paths = result_files(out, result.case_id, output_format)
     for path in paths:
-        atomic_write(path, json.dumps(payload, ensure_ascii=False) + "\n")
+        atomic_write(path, text + "\n")
     return [path.relative_to(out).as_posix() for path in paths]
 
 

@@ -8,11 +8,12 @@ or ``error`` (an internal bug) row with a one-line message.
 from __future__ import annotations
 
 import hashlib
+import json
 import resource
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field
 
 from cliniq_agent.engine import Engine
 from cliniq_agent.errors import InputError
@@ -37,8 +38,9 @@ class CaseResult(BaseModel):
     rr_check: dict[str, list[str]] | None = None  # eICR+RR pairs: condition groups by cross-check status
     error: str | None = None
     attempts: int = 1
-    compact: dict[str, JsonValue] | None = Field(default=None, exclude=True)
-    fhir: dict[str, JsonValue] | None = Field(default=None, exclude=True)
+    # the outputs as JSON text, encoded in the worker (in parallel) so the parent only writes them
+    compact_json: str | None = Field(default=None, exclude=True)
+    fhir_json: str | None = Field(default=None, exclude=True)
     peak_rss_mb: float | None = Field(default=None, exclude=True)  # of the worker process, for the benchmark
 
 
@@ -67,8 +69,8 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
                 if getattr(record, name)},
         reportable=[item.snomed for item in record.reportable if item.snomed],
         rr_check={"rr_unusable": [rr_problem]} if rr_problem else _rr_check_row(extraction),
-        compact=extraction.to_compact(),
-        fhir=extraction.to_fhir() if want_fhir else None,
+        compact_json=json.dumps(extraction.to_compact(), ensure_ascii=False),
+        fhir_json=json.dumps(extraction.to_fhir(), ensure_ascii=False) if want_fhir else None,
     )
 
 

@@ -17,6 +17,7 @@ than the accepted drafts save (seed val, Gemma 3 270M + our LoRA, 2 cores: media
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -107,6 +108,14 @@ def release(spec: ModelSpec) -> bool:
         if close is not None:
             close()
     return True
+
+
+@atexit.register
+def _release_all() -> None:
+    """Close every loaded model before interpreter teardown (llama-cpp-python's own __del__ then runs with
+    half-torn-down modules and prints an ignored TypeError)."""
+    for spec in list(_REGISTRY):
+        release(spec)
 
 
 def _load(spec: ModelSpec) -> Any:
