@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 RESULT_COLUMNS = ("case_id", "path", "rr", "sha256", "status", "route", "run_id", "ms", "error", "counts",
                   "reportable", "rr_check", "compact", "fhir", "peak_rss_mb")
+DOCS_PER_BLOCK = 4
 _FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", "CLINIQ_AGENT_THREADS")
 
 
@@ -71,7 +72,7 @@ def read_documents(paths: str | list[str], **read_args: Any) -> ray.data.Dataset
 
 
 def extract_dataset(dataset: ray.data.Dataset, *, options: RunOptions | None = None, actors: int = 2,
-                    batch_size: int = 4, want_fhir: bool = True, cpus_per_actor: float = 1.0) -> ray.data.Dataset:
+                    batch_size: int = DOCS_PER_BLOCK, want_fhir: bool = True, cpus_per_actor: float = 1.0) -> ray.data.Dataset:
     """Map ``dataset`` (rows with ``bytes`` and ``path``) to result rows on ``actors`` warm-Engine actors."""
     options = options or RunOptions(use_llm=False)
     return dataset.map_batches(
@@ -113,7 +114,8 @@ def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, wan
                           "rr": case.rr.display if case.rr else "", "rr_bytes": rr_raw or b""})
         if not items:
             return
-        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), max(actors * 4, 1)))
+        # small blocks: results stream back a few documents at a time, and no actor waits on a big block
+        dataset = ray.data.from_items(items, override_num_blocks=max(1, -(-len(items) // DOCS_PER_BLOCK)))
         for row in extract_dataset(dataset, options=options, actors=actors, want_fhir=want_fhir).iter_rows():
             yield case_result(row)
     finally:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import InputError
+from cliniq_agent.errors import InputError, one_line
 from cliniq_agent.schema import CompactRecord
 
 Status = Literal["ok", "rejected", "error"]
@@ -58,9 +58,9 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
         extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir,
                                     **({"rr": rr_raw} if rr_raw is not None and rr_problem is None else {}))
     except InputError as err:
-        return CaseResult(**base, status="rejected", error=_one_line(str(err)), ms=_ms(clock))
+        return CaseResult(**base, status="rejected", error=one_line(str(err)), ms=_ms(clock))
     except Exception as err:  # an internal bug on this document: recorded, the batch goes on
-        return CaseResult(**base, status="error", error=_one_line(f"internal error: {type(err).__name__}: {err}"),
+        return CaseResult(**base, status="error", error=one_line(f"internal error: {type(err).__name__}: {err}"),
                           ms=_ms(clock))
     record = extraction.record
     return CaseResult(
@@ -81,7 +81,7 @@ def _unusable_rr(rr_raw: bytes, name: str | None) -> str | None:
     try:
         read_rr(rr_raw, name=name or "RR")
     except InputError as err:
-        return _one_line(str(err))
+        return one_line(str(err))
     return None
 
 
@@ -100,16 +100,12 @@ def read_case(member: Any) -> tuple[bytes | None, str | None]:
     try:
         return member.read(), None
     except InputError as err:
-        return None, _one_line(str(err))
+        return None, one_line(str(err))
 
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _ms(clock: float) -> float:

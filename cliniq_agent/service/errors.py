@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cliniq_agent.errors import BudgetExceeded, CliniqError
+from cliniq_agent.errors import BudgetExceeded, CliniqError, one_line
 
 
 class ServiceError(Exception):
@@ -58,8 +58,8 @@ def error_response(code: str, message: str, status: int, headers: dict[str, str]
 
 
 def message_of(err: BaseException) -> str:
-    """The message on one line, as the CLI prints it (libxml2 and pydantic messages may span several)."""
-    return " ".join(str(err).split())
+    """The message on one line, as the CLI prints it."""
+    return one_line(str(err))
 
 
 def error_for(err: BaseException) -> JSONResponse:
