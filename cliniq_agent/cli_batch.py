@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from enum import Enum
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from cliniq_agent.errors import UsageError
+from cliniq_agent.resources import available_cores
 
 BATCH_HELP = """Extract many eICRs: files, folders (recursive), globs, .zip archives, or '-' (paths on stdin).
 
@@ -35,10 +35,6 @@ class EngineChoice(str, Enum):
     ray = "ray"
 
 
-def _default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
 def batch(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs ('data/**/*.xml'), .zip archives, or '-'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be new unless --resume).")],
@@ -55,7 +51,7 @@ def batch(
     from cliniq_agent.batch import collect_cases, run_batch
     from cliniq_agent.state import RunOptions
 
-    count = workers or _default_workers()
+    count = workers or available_cores()
     if count < 1:
         raise UsageError("--workers must be at least 1")
     if time_budget <= 0:

@@ -57,6 +57,11 @@ def user_cache_dir() -> Path:
     return _dir("CLINIQ_AGENT_CACHE_DIR", "cache", platformdirs.user_cache_dir(APP_NAME))
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's share), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def set_offline_environment() -> None:
     """No hub downloads, no telemetry: PHI never leaves the machine."""
     for key, value in {

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cliniq_agent.batch.inputs import Case
-from cliniq_agent.batch.work import CaseResult, read_case, run_case
+from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
 from cliniq_agent.state import RunOptions
 
 if TYPE_CHECKING:
@@ -106,12 +106,11 @@ def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, wan
         for case in cases:
             raw, read_error = read_case(case.document)
             if raw is None:
-                yield CaseResult(case_id=case.case_id, input=case.display, rr=case.rr.display if case.rr else None,
+                yield CaseResult(case_id=case.case_id, input=case.display, rr=case.rr_display,
                                  status="rejected", error=read_error)
                 continue
-            rr_raw = read_case(case.rr)[0] if case.rr else None  # an unreadable RR: no cross-check, same row
             items.append({"bytes": raw, "path": case.display, "case_id": case.case_id,
-                          "rr": case.rr.display if case.rr else "", "rr_bytes": rr_raw or b""})
+                          "rr": case.rr_display or "", "rr_bytes": read_paired_rr(case) or b""})
         if not items:
             return
         # small blocks: results stream back a few documents at a time, and no actor waits on a big block

@@ -72,6 +72,10 @@ class Case(BaseModel):
     def display(self) -> str:
         return self.document.display
 
+    @property
+    def rr_display(self) -> str | None:
+        return self.rr.display if self.rr else None
+
 
 def collect_cases(inputs: Iterable[str], *, stdin_lines: Iterable[str] | None = None) -> list[Case]:
     """Every case named by ``inputs`` (``-`` reads one path per line from stdin), in a stable order.

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
 from cliniq_agent.batch.inputs import Case
-from cliniq_agent.batch.work import CaseResult, read_case, run_case
+from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
 from cliniq_agent.errors import CliniqError
 from cliniq_agent.state import RunOptions
 
@@ -42,9 +42,8 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool) -> None:
                 return
             case: Case = message
             raw, read_error = read_case(case.document)
-            rr_raw = read_case(case.rr)[0] if case.rr else None  # an unreadable RR: no cross-check, same row
             result = run_case(engine, case_id=case.case_id, display=case.display, raw=raw, read_error=read_error,
-                              rr=case.rr.display if case.rr else None, want_fhir=want_fhir, rr_raw=rr_raw)
+                              rr=case.rr_display, want_fhir=want_fhir, rr_raw=read_paired_rr(case))
             conn.send(("result", result))
 
 
@@ -170,5 +169,5 @@ class LocalPool:
         if not timed_out and attempt < MAX_ATTEMPTS:
             queue.appendleft((case, attempt + 1))
             return None
-        return CaseResult(case_id=case.case_id, input=case.display, rr=case.rr.display if case.rr else None,
+        return CaseResult(case_id=case.case_id, input=case.display, rr=case.rr_display,
                           status="error", error=f"{reason} (attempt {attempt})", attempts=attempt)

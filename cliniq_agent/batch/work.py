@@ -54,14 +54,12 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
         return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
     base["sha256"] = hashlib.sha256(raw).hexdigest()
     rr_problem = _unusable_rr(rr_raw, rr) if rr_raw is not None else None  # the eICR's result stands without it
-    try:
-        extraction = engine.extract(raw, source_name=display, build_fhir=want_fhir,
-                                    **({"rr": rr_raw} if rr_raw is not None and rr_problem is None else {}))
-    except InputError as err:
-        return CaseResult(**base, status="rejected", error=one_line(str(err)), ms=_ms(clock))
-    except Exception as err:  # an internal bug on this document: recorded, the batch goes on
-        return CaseResult(**base, status="error", error=one_line(f"internal error: {type(err).__name__}: {err}"),
-                          ms=_ms(clock))
+    outcome = engine.try_extract(raw, source_name=display, build_fhir=want_fhir,
+                                 **({"rr": rr_raw} if rr_raw is not None and rr_problem is None else {}))
+    if outcome.extraction is None:  # rejected input, or an internal bug on this document: the batch goes on
+        error = outcome.error if outcome.status == "rejected" else f"internal error: {outcome.error}"
+        return CaseResult(**base, status=outcome.status, error=one_line(error or ""), ms=_ms(clock))
+    extraction = outcome.extraction
     record = extraction.record
     return CaseResult(
         **base, status="ok", route=extraction.route, run_id=extraction.run_id, ms=_ms(clock),
@@ -93,6 +91,11 @@ def _rr_check_row(extraction: Any) -> dict[str, list[str]] | None:
     for item in extraction.rr_check.items:
         row.setdefault(item.status, []).append(item.group)
     return row
+
+
+def read_paired_rr(case: Any) -> bytes | None:
+    """The bytes of a case's RR; None without one or when it cannot be read (no cross-check, same row)."""
+    return read_case(case.rr)[0] if case.rr else None
 
 
 def read_case(member: Any) -> tuple[bytes | None, str | None]:

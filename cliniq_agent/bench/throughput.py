@@ -11,7 +11,6 @@ day for larger core counts from the measured per-core rate and the measured 2-wo
 
 from __future__ import annotations
 
-import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cliniq_agent.batch.inputs import Case, Member
-from cliniq_agent.batch.work import CaseResult
+from cliniq_agent.batch.work import CaseResult, peak_rss_mb
 from cliniq_agent.scoring import percentile
 from cliniq_agent.state import RunOptions
 
@@ -101,8 +100,7 @@ def in_process(data: str, cases: list[Case], options: RunOptions) -> Measured:
 
     collected, warmup, rate = _steady(results(), started)
     engine.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return _measured(data, "in-process, 1 thread", 1, collected, warmup, rate, rss)
+    return _measured(data, "in-process, 1 thread", 1, collected, warmup, rate, peak_rss_mb())
 
 
 def local_pool(data: str, cases: list[Case], options: RunOptions, workers: int) -> Measured:

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from cliniq_agent.errors import ModelError
 from cliniq_agent.llm.models import ModelSpec
+from cliniq_agent.resources import available_cores
 
 DEFAULT_CONTEXT = 2048
 
@@ -61,7 +62,7 @@ def thread_count() -> int:
     configured = os.environ.get("CLINIQ_AGENT_THREADS")
     if configured:
         return max(1, int(configured))
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return available_cores()
 
 
 @lru_cache(maxsize=1)
