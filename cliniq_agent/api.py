@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 
 from cliniq_agent.engine import Engine, Outcome
-from cliniq_agent.extraction import Extraction
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.extraction import Extraction
+from cliniq_agent.core.state import RunOptions
 
 __all__ = ["Engine", "Extraction", "Outcome", "RunOptions", "default_engine", "extract"]
 

@@ -34,12 +34,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent import __version__
-from cliniq_agent.budget import time_budget
-from cliniq_agent.errors import CliniqError, InputError
-from cliniq_agent.ingest import read_source
-from cliniq_agent.extraction import Extraction
-from cliniq_agent.resources import set_offline_environment
-from cliniq_agent.state import RunOptions, RunState
+from cliniq_agent.core.budget import time_budget
+from cliniq_agent.core.errors import CliniqError, InputError
+from cliniq_agent.core.ingest import read_source
+from cliniq_agent.core.extraction import Extraction
+from cliniq_agent.core.resources import set_offline_environment
+from cliniq_agent.core.state import RunOptions, RunState
 from cliniq_agent.trace import RunTrace, TraceStore
 
 Source = str | bytes | Path

@@ -24,7 +24,7 @@ from cliniq_agent.nodes.merge_validate import merge_validate
 from cliniq_agent.nodes.narrative import narrative
 from cliniq_agent.nodes.reportability import reportability
 from cliniq_agent.nodes.route import next_node, route
-from cliniq_agent.state import RunState
+from cliniq_agent.core.state import RunState
 from cliniq_agent.trace import traced
 
 EXTRACTORS = {"cda": cda, "known_format": known_format, "fast_path": fast_path, "narrative": narrative}

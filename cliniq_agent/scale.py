@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cliniq_agent.batch.inputs import Case
 from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 
 if TYPE_CHECKING:
     import ray.data

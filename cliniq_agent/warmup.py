@@ -8,20 +8,20 @@ the LLM on, the language models the options name are loaded into the runtime's r
 from __future__ import annotations
 
 from cliniq_agent.llm.models import ModelSpec
-from cliniq_agent.resources import kb_path
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.state import RunOptions
 
 WARMUP_FILES = ("warmup_eicr.xml", "warmup_note.txt", "warmup_narrative.txt")
 
 
 def load_resources(options: RunOptions) -> list[ModelSpec]:
     """Load tables, the code index and (LLM on) the models; return the model specs that were loaded."""
-    from cliniq_agent.cda.kb import default_kb
-    from cliniq_agent.criteria.definitions import case_definitions, finding_patterns
+    from cliniq_agent.cda.rules import default_kb
+    from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
     from cliniq_agent.graph import build_graph
-    from cliniq_agent.ingest import read_source
+    from cliniq_agent.core.ingest import read_source
     from cliniq_agent.rag import CodeIndex
-    from cliniq_agent.terminology.kb import TerminologyKB
+    from cliniq_agent.terminology.catalog import TerminologyKB
     from cliniq_agent.validate.codes import icd10_exists
 
     TerminologyKB.load()

@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from cliniq_agent.fastpath.output_format import parse_output, to_target  # noqa: E402
 from cliniq_agent.fastpath.prompt import gemma_prompt, model_input, system_prompt  # noqa: E402
-from cliniq_agent.schema import CompactRecord, Condition, Lab, Med  # noqa: E402
+from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Med  # noqa: E402
 from cliniq_agent.validate import check_code  # noqa: E402
 
 TRAIN_FILES = ("train-compact.jsonl", "train_v2_additions.jsonl")  # never val-compact / test_cases*

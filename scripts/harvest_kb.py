@@ -28,10 +28,10 @@ import regex
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cliniq_agent.errors import InputError  # noqa: E402
+from cliniq_agent.core.errors import InputError  # noqa: E402
 from cliniq_agent.terminology.icd10_links import load_icd10_links  # noqa: E402
 from cliniq_agent.validate import check_code  # noqa: E402
-from cliniq_agent.xmlsafe import parse_xml  # noqa: E402
+from cliniq_agent.core.xmlsafe import parse_xml  # noqa: E402
 
 OID_SYSTEM = {
     "2.16.840.1.113883.6.1": "loinc",

@@ -10,7 +10,7 @@ from cliniq_agent.agent.propose import propose
 from cliniq_agent.agent.turns import choose_prompt
 from cliniq_agent.llm.models import agent_spec
 from cliniq_agent.rag import CodeIndex
-from cliniq_agent.schema import Tier
+from cliniq_agent.core.schema import Tier
 
 NOTE = ("Seen in clinic for two weeks of fevers and joint pain after a trip to rural Peru.\n"
         "Assessment: brucelosis, awaiting confirmatory serology.\n"

@@ -14,7 +14,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eicr_pertussis.xml
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cliniq_agent.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", *args], input=stdin, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -76,7 +76,7 @@ def test_cli_version_and_help() -> None:
 
 
 def test_compact_json_schema_is_exported() -> None:
-    from cliniq_agent.schema import compact_json_schema
+    from cliniq_agent.core.schema import compact_json_schema
 
     schema = compact_json_schema()
     assert set(schema["properties"]) >= {"patient", "encounter", "conditions", "labs", "meds", "vitals", "reportable"}

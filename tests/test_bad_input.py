@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent import extract
-from cliniq_agent.errors import InputError
+from cliniq_agent.core.errors import InputError
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE ClinicalDocument [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -38,7 +38,7 @@ CASES = {
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cliniq_agent.cli", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", *args], capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

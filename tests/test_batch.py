@@ -18,11 +18,11 @@ import pytest
 
 from cliniq_agent.batch import collect_cases
 from cliniq_agent.batch.outputs import case_path
-from cliniq_agent.errors import UsageError
+from cliniq_agent.core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-CLI = [sys.executable, "-m", "cliniq_agent.cli"]
+CLI = [sys.executable, "-m", "cliniq_agent.cli.main"]
 
 
 def _inputs(folder: Path, copies: int = 4) -> list[Path]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent.cda import load_kb
-from cliniq_agent.cda.kb import CdaKb
-from cliniq_agent.errors import CliniqError
-from cliniq_agent.resources import kb_path
+from cliniq_agent.cda.rules import CdaKb
+from cliniq_agent.core.errors import CliniqError
+from cliniq_agent.core.resources import kb_path
 from cliniq_agent.validate import check_code
 
 

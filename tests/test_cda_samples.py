@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent.cda import default_kb, parse_cda
-from cliniq_agent.schema import VITAL_NAMES
-from cliniq_agent.xmlsafe import NSMAP, parse_xml
+from cliniq_agent.core.schema import VITAL_NAMES
+from cliniq_agent.core.xmlsafe import NSMAP, parse_xml
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 EXTERNAL = DATA / "external"

@@ -7,9 +7,9 @@ import regex
 from lxml import etree
 
 from cliniq_agent.cda import parse_cda
-from cliniq_agent.errors import InputError
-from cliniq_agent.schema import Assertion
-from cliniq_agent.xmlsafe import NSMAP, parse_xml
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.schema import Assertion
+from cliniq_agent.core.xmlsafe import NSMAP, parse_xml
 
 NS_DECL = 'xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:sdtc="urn:hl7-org:sdtc"'
 RCTC = "2.16.840.1.114222.4.11.7508"

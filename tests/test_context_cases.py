@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import pytest
 
-from cliniq_agent.context import ContextEngine
-from cliniq_agent.schema import Assertion
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.core.schema import Assertion
 
 P, NEG, RO, HIST, HYP, POS, FAM, VAC, PLAN = (
     Assertion.PRESENT, Assertion.NEGATED, Assertion.RULED_OUT, Assertion.HISTORICAL,

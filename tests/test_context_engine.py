@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cliniq_agent.context import Category, ContextEngine, RuleError
-from cliniq_agent.context.benchmark import run_benchmark
-from cliniq_agent.context.rules import LANGUAGES
-from cliniq_agent.resources import kb_path
-from cliniq_agent.schema import Assertion
+from cliniq_agent.text.context import Category, ContextEngine, RuleError
+from cliniq_agent.eval.negex import run_benchmark
+from cliniq_agent.text.context.rules import LANGUAGES
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.schema import Assertion
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cliniq_agent import extract
-from cliniq_agent.context import ContextEngine
-from cliniq_agent.criteria.definitions import case_definitions, finding_patterns
-from cliniq_agent.criteria.matcher import find_findings
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
+from cliniq_agent.text.criteria.matcher import find_findings
 from cliniq_agent.terminology import TerminologyKB
 
 POSITIVE = [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent import Engine, RunOptions, extract
-from cliniq_agent.errors import BudgetExceeded, InputError
+from cliniq_agent.core.errors import BudgetExceeded, InputError
 from cliniq_agent.trace import TraceStore
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -12,10 +12,10 @@ from cliniq_agent.fastpath.ground import merge_model_output
 from cliniq_agent.fastpath.output_format import FastPathOutput, parse_compact_output, parse_output, to_target
 from cliniq_agent.fastpath.prompt import model_input
 from cliniq_agent.llm.models import DEFAULT_ADAPTER, default_base_model
-from cliniq_agent.text_tiers import deterministic_draft
+from cliniq_agent.text.tiers import deterministic_draft
 from cliniq_agent.nodes.merge_validate import merge_drafts
-from cliniq_agent.state import Draft
-from cliniq_agent.schema import CompactRecord, Condition, Lab, Med, Tier
+from cliniq_agent.core.state import Draft
+from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Med, Tier
 from cliniq_agent.terminology import TerminologyKB
 
 NOTE = """Patient: Keanu Alapai
@@ -88,7 +88,7 @@ def test_fast_path_with_the_bundled_model() -> None:
 def test_bring_your_own_model_via_cli(tmp_path) -> None:
     source = tmp_path / "note.txt"
     source.write_text(NOTE)
-    args = [sys.executable, "-m", "cliniq_agent.cli", "run", str(source), "--model", str(default_base_model()),
+    args = [sys.executable, "-m", "cliniq_agent.cli.main", "run", str(source), "--model", str(default_base_model()),
             "--lora", str(DEFAULT_ADAPTER), "--chat-format", "gemma", "--prompt-style", "short", "--no-trace"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -96,7 +96,7 @@ def test_bring_your_own_model_via_cli(tmp_path) -> None:
 
 
 def test_missing_model_file_is_a_usage_error(tmp_path) -> None:
-    args = [sys.executable, "-m", "cliniq_agent.cli", "run", "-", "--model", str(tmp_path / "nope.gguf"), "--no-trace"]
+    args = [sys.executable, "-m", "cliniq_agent.cli.main", "run", "-", "--model", str(tmp_path / "nope.gguf"), "--no-trace"]
     done = subprocess.run(args, input=NOTE, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: model file") and "does not exist" in done.stderr

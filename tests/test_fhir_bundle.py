@@ -9,7 +9,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from cliniq_agent.fhir import build_bundle, validate_bundle
-from cliniq_agent.schema import (
+from cliniq_agent.core.schema import (
     Assertion, CompactRecord, Condition, Encounter, Evidence, Immunization, Lab, Med, Patient, Reportable,
     Social, Tier, Travel, Trigger, Vital,
 )

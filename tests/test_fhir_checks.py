@@ -11,7 +11,7 @@ import pytest
 
 from cliniq_agent.fhir import build_bundle, bundle_problems, validate_bundle
 from cliniq_agent.fhir import tables
-from cliniq_agent.schema import CompactRecord, Condition, Encounter, Lab, Med, Patient, Vital
+from cliniq_agent.core.schema import CompactRecord, Condition, Encounter, Lab, Med, Patient, Vital
 from cliniq_agent.validate import check_code
 
 SHA = "0d1f3b5a7c9e2f4a6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a0b2c4d6e8f0a"

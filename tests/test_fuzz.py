@@ -1,6 +1,6 @@
 """Bounded fuzz suite (issue 15): seeded inputs of every hostile class; each must end as a result or an InputError.
 
-The mutators and seeds are cliniq_agent/bench/fuzz_mutators.py and fuzz_seeds.py (examples/ plus synthetic
+The mutators and seeds are cliniq_agent/eval/fuzz_mutators.py and fuzz_seeds.py (examples/ plus synthetic
 eICRs and notes; nothing from ../shared). hypothesis drives them derandomized, so a run is reproducible and a
 failure shrinks to a small random state. The long campaign (>= 10,000 inputs) is ``cliniq-agent bench -s fuzz``.
 """
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cliniq_agent.bench.fuzz import canary_file, classify, mutators
-from cliniq_agent.bench.fuzz_seeds import build_corpus
+from cliniq_agent.eval.fuzz import canary_file, classify, mutators
+from cliniq_agent.eval.fuzz_seeds import build_corpus
 from cliniq_agent.engine import Engine
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 
 BUDGET_S = 30.0
 #: Inputs per class: cheap classes (mostly refused in the XML or decoding layer) get more.

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import InputError
+from cliniq_agent.core.errors import InputError
 from cliniq_agent.fhir import build_bundle
-from cliniq_agent.schema import CompactRecord, Condition, Immunization, Lab, Social, Travel
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.schema import CompactRecord, Condition, Immunization, Lab, Social, Travel
+from cliniq_agent.core.state import RunOptions
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eicr_pertussis.xml"
 REFUSED_DTD = "DOCTYPE or entity declarations is refused"
@@ -113,7 +113,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     source = tmp_path / "deep.xml"
     source.write_bytes(b"<ClinicalDocument>" + b"<a>" * 300 + b"</a>" * 300 + b"</ClinicalDocument>")
     for case in (source,):
-        run = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "run", str(case), "--no-llm", "--no-trace"],
+        run = subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", "run", str(case), "--no-llm", "--no-trace"],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 2
         lines = run.stderr.strip().splitlines()

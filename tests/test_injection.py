@@ -12,10 +12,10 @@ import pytest
 import regex
 
 from cliniq_agent.engine import Engine
-from cliniq_agent.regex_tier.markers import find_code_markers
-from cliniq_agent.regex_tier.tier import extract_markers_draft
-from cliniq_agent.state import RunOptions
-from cliniq_agent.tables import kb_table
+from cliniq_agent.text.markers.markers import find_code_markers
+from cliniq_agent.text.markers.tier import extract_markers_draft
+from cliniq_agent.core.state import RunOptions
+from cliniq_agent.core.tsv import kb_table
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

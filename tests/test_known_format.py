@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cliniq_agent import extract
-from cliniq_agent.known_format.labels import known_format_likelihood
-from cliniq_agent.known_format.parser import parse_known_format
-from cliniq_agent.schema import Assertion
+from cliniq_agent.text.lines.labels import known_format_likelihood
+from cliniq_agent.text.lines.parser import parse_known_format
+from cliniq_agent.core.schema import Assertion
 
 NOTE = """Patient: Hana Takeda
 Sex: Female

@@ -10,22 +10,22 @@ import random
 
 import pytest
 
-from cliniq_agent import text_tiers
-from cliniq_agent.bench.longtext import SHAPES, known_format_lines, single_lab_line
-from cliniq_agent.bench.scaling import fit
-from cliniq_agent.context import ContextEngine
-from cliniq_agent.context import analysis as context_analysis
-from cliniq_agent.context import engine as context_engine
-from cliniq_agent.context.segment import _soft_wrap
-from cliniq_agent.criteria.matcher import FindingHit, _outermost
+from cliniq_agent.text import tiers as text_tiers
+from cliniq_agent.eval.longtext import SHAPES, known_format_lines, single_lab_line
+from cliniq_agent.eval.scaling import fit
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.context import analysis as context_analysis
+from cliniq_agent.text.context import engine as context_engine
+from cliniq_agent.text.context.segment import _soft_wrap
+from cliniq_agent.text.criteria.matcher import FindingHit, _outermost
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import BudgetExceeded, InputError
-from cliniq_agent.lookup.ngram_keys import key_function
-from cliniq_agent.lookup.scanner import _TOKEN
-from cliniq_agent.spanindex import SpanIndex
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.errors import BudgetExceeded, InputError
+from cliniq_agent.text.lookup.ngram_keys import key_function
+from cliniq_agent.text.lookup.scanner import _TOKEN
+from cliniq_agent.text.spanindex import SpanIndex
+from cliniq_agent.core.state import RunOptions
 from cliniq_agent.terminology.normalize import fold_key
-from cliniq_agent.text_tiers import deterministic_draft
+from cliniq_agent.text.tiers import deterministic_draft
 
 
 def _random_spans(rng: random.Random, count: int, length: int = 200) -> list[tuple[int, int]]:

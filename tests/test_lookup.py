@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cliniq_agent import extract
-from cliniq_agent.lookup.scanner import find_kb_mentions
+from cliniq_agent.text.lookup.scanner import find_kb_mentions
 from cliniq_agent.terminology import TerminologyKB
 
 NOTE = """Patient: Ines Carvalho

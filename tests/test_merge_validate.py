@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cliniq_agent.nodes.merge_validate import merge_drafts
-from cliniq_agent.schema import Assertion, CompactRecord, Condition, Evidence, Lab, Med, Patient, Tier
-from cliniq_agent.state import Draft
+from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Lab, Med, Patient, Tier
+from cliniq_agent.core.state import Draft
 
 
 def _ev(locator: str) -> list[Evidence]:

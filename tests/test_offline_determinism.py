@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cliniq_agent.bench.fuzz_seeds import build_corpus
+from cliniq_agent.eval.fuzz_seeds import build_corpus
 from cliniq_agent.engine import Engine
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -25,7 +25,7 @@ socket.socket.connect = _refuse
 socket.socket.connect_ex = _refuse
 socket.create_connection = _refuse
 socket.getaddrinfo = _refuse
-from cliniq_agent.cli import main
+from cliniq_agent.cli.main import main
 sys.argv = ["cliniq-agent", *sys.argv[1:]]
 main()
 """
@@ -39,7 +39,7 @@ def _unshare_works() -> bool:
 
 def _offline_cli(*args: str) -> subprocess.CompletedProcess[str]:
     if _unshare_works():
-        command = ["unshare", "-n", sys.executable, "-m", "cliniq_agent.cli", *args]
+        command = ["unshare", "-n", sys.executable, "-m", "cliniq_agent.cli.main", *args]
     else:
         command = [sys.executable, "-c", _SOCKET_GUARD, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)

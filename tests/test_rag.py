@@ -8,11 +8,11 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from cliniq_agent.cli_kb import app
-from cliniq_agent.errors import UsageError
+from cliniq_agent.cli.kb import app
+from cliniq_agent.core.errors import UsageError
 from cliniq_agent.rag import CodeIndex
 from cliniq_agent.rag import embedding as embedding_module
-from cliniq_agent.rag.benchmark import load_queries
+from cliniq_agent.eval.retrieval import load_queries
 from cliniq_agent.rag.documents import concept_documents, content_key
 from cliniq_agent.rag.store import BUILD_COUNTER
 from cliniq_agent.terminology import TerminologyKB
@@ -179,7 +179,7 @@ def test_benchmark_file_is_consistent():
 def test_bench_suite_reports_accuracy(index):
     from rich.console import Console
 
-    from cliniq_agent.bench.synonyms import run_synonym_suite
+    from cliniq_agent.eval.synonyms import run_synonym_suite
 
     console = Console(record=True, width=140)
     [result] = run_synonym_suite(None, limit=40, variants=["deterministic"], console=console)

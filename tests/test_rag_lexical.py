@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliniq_agent.rag.calibrate import isotonic_knots
+from cliniq_agent.eval.calibrate_retrieval import isotonic_knots
 from cliniq_agent.rag.config import retrieval_config
 from cliniq_agent.rag.documents import build_documents, concept_documents
 from cliniq_agent.rag.lexical import LexicalIndex, osa_distance

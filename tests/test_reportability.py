@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cliniq_agent.reportability import Positivity, assess_reportability, classify, determine_reportable
-from cliniq_agent.schema import Assertion, CompactRecord, Condition, Immunization, Lab, Med, Trigger
+from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Immunization, Lab, Med, Trigger
 from cliniq_agent.terminology import TerminologyKB
 
 COVID, PERTUSSIS, TB = "840539006", "27836007", "56717001"

@@ -19,7 +19,7 @@ from cliniq_agent.batch.outputs import ManifestRow, ManifestWriter
 from cliniq_agent.engine import Engine
 from cliniq_agent.review import render_review
 from cliniq_agent.review.report import write_report
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 from conftest import EXAMPLES, SHARED_DATA
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from cliniq_agent.batch.outputs import ManifestRow, ManifestWriter
-from cliniq_agent.cli import app
+from cliniq_agent.cli.main import app
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import UsageError
+from cliniq_agent.core.errors import UsageError
 from cliniq_agent.review import render_review
 from cliniq_agent.review.highlight import Mark, highlight, locate
 from cliniq_agent.review.page import build_page
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 from conftest import EXAMPLES
 
 NOTE = ("Patient: Jo Test\nHPI: 5 yo with fever. Assessment: probable coccidioidomycosis pneumonia. "

@@ -9,16 +9,16 @@ import pytest
 from rich.console import Console
 
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import InputError
+from cliniq_agent.core.errors import InputError
 from cliniq_agent.fhir import validate_bundle
 from cliniq_agent.reportability.determine import ReportabilityResult, SkippedEvidence
 from cliniq_agent.rrcheck.compare import cross_check
 from cliniq_agent.rrcheck.groups import condition_groups
 from cliniq_agent.rrcheck.models import Determination, RrCondition
 from cliniq_agent.rrcheck.read import read_rr
-from cliniq_agent.schema import Reportable
-from cliniq_agent.state import ExcludedItem
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.schema import Reportable
+from cliniq_agent.core.state import ExcludedItem
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.trace import TraceStore
 from cliniq_agent.validate import check_code

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cliniq_agent.bench.datasets import rr_pairs
-from cliniq_agent.bench.runner import rr_gold
+from cliniq_agent.eval.datasets import rr_pairs
+from cliniq_agent.eval.runner import rr_gold
 from cliniq_agent.engine import Engine
 from cliniq_agent.rrcheck.read import read_rr
-from cliniq_agent.scoring import Counts
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.eval.scoring import Counts
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.trace import TraceStore
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -57,7 +57,7 @@ def test_phdi_pairs_cross_check(tmp_path: Path) -> None:
 
 @needs_shared
 def test_fold_kb_holds_nothing_from_held_out_pairs(tmp_path: Path) -> None:
-    from cliniq_agent.bench.reportable_cv import build_fold_kb, folds
+    from cliniq_agent.eval.reportable_cv import build_fold_kb, folds
 
     pairs = rr_pairs(DATA)
     split = folds(pairs)

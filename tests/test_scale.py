@@ -54,7 +54,7 @@ def test_batch_on_ray_writes_what_the_local_pool_writes(shared_data: Path, tmp_p
     outputs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
-        done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "batch", *map(str, folders), "--out", str(out),
+        done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", "batch", *map(str, folders), "--out", str(out),
                                "--no-llm", "--workers", "2", "--engine", engine, "--no-trace"],
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cliniq_agent.scoring import Counts, full_set, normalize_value, score_case
+from cliniq_agent.eval.scoring import Counts, full_set, normalize_value, score_case
 
 
 def test_codes_and_full_sets() -> None:

@@ -161,7 +161,7 @@ def test_bad_input_is_422_with_one_line(client: httpx.Client, content: bytes, ki
 def test_bad_input_message_is_the_clis(client: httpx.Client, tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_bytes(b'<?xml version="1.0"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><title>x</titl>')
-    cli = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "run", str(broken), "--no-llm", "--no-trace"],
+    cli = subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", "run", str(broken), "--no-llm", "--no-trace"],
                          capture_output=True, text=True, timeout=300)
     assert cli.returncode == 2
     response = client.post("/v1/extract", content=broken.read_bytes(), params={"name": str(broken)},
@@ -320,7 +320,7 @@ def test_world_readable_token_file_stops_startup(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("test-token-0123456789abcdef\n")
     token.chmod(0o644)
-    done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli", "serve", "--no-llm", "--port", "1",
+    done = subprocess.run([sys.executable, "-m", "cliniq_agent.cli.main", "serve", "--no-llm", "--port", "1",
                            "--token-file", str(token)], capture_output=True, text=True, timeout=300,
                           env={**os.environ})
     assert done.returncode == 2 and "chmod 600" in done.stderr

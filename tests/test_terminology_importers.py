@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cliniq_agent.cli_kb import app
-from cliniq_agent.errors import InputError
+from cliniq_agent.cli.kb import app
+from cliniq_agent.core.errors import InputError
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.terminology.importers import import_table, parse_table
 from cliniq_agent.terminology.userdb import UserTerminologyDB

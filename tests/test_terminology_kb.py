@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import regex
 
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import TerminologyKB, fold_key
 from cliniq_agent.terminology.icd10_links import expand_prefix, load_icd10_links
 from cliniq_agent.validate import check_code

@@ -20,11 +20,11 @@ from langgraph.graph import END, START, StateGraph
 from cliniq_agent.agent.propose import Candidate, propose
 from cliniq_agent.agent.settings import agent_settings
 from cliniq_agent.agent.turns import TurnRecord, choose, confirm
-from cliniq_agent.context import ContextEngine
+from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.rag import CodeIndex
-from cliniq_agent.schema import CompactRecord, Condition, Evidence, Tier, coded_item
-from cliniq_agent.state import ExcludedItem
+from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
+from cliniq_agent.core.state import ExcludedItem
 from cliniq_agent.validate import check_code
 
 

@@ -10,11 +10,11 @@ from typing import Literal
 import regex
 from pydantic import BaseModel, Field
 
-from cliniq_agent.budget import check_budget
+from cliniq_agent.core.budget import check_budget
 from cliniq_agent.rag import CodeHit
-from cliniq_agent.spanindex import SpanIndex
-from cliniq_agent.tables import kb_table
-from cliniq_agent.textnorm import fold
+from cliniq_agent.text.spanindex import SpanIndex
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.core.textnorm import fold
 
 Kind = Literal["conditions", "labs", "meds"]
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 
 
 class AgentSettings(BaseModel):

@@ -16,7 +16,7 @@ from cliniq_agent.llm.fence import as_data
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.llm.runtime import complete, grammar_from_file
 from cliniq_agent.rag import CodeHit
-from cliniq_agent.resources import read_prompt
+from cliniq_agent.core.resources import read_prompt
 
 LETTERS = "ABCDE"
 

@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-from cliniq_agent.errors import InputError, UsageError
-from cliniq_agent.ingest import MAX_INPUT_BYTES
+from cliniq_agent.core.errors import InputError, UsageError
+from cliniq_agent.core.ingest import MAX_INPUT_BYTES
 
 #: File types taken when walking a folder or an archive (a file named explicitly is always taken).
 DOCUMENT_SUFFIXES = frozenset({".xml", ".txt", ".cda", ".text"})
@@ -42,7 +42,7 @@ class Member(BaseModel):
     def read(self) -> bytes:
         """The document's bytes, refusing anything over the input size limit (zip bombs included)."""
         if self.member is None:
-            from cliniq_agent.ingest import read_source  # one place for the path checks and messages
+            from cliniq_agent.core.ingest import read_source  # one place for the path checks and messages
 
             return read_source(Path(self.path)).raw
         try:

@@ -20,8 +20,8 @@ from multiprocessing.connection import Connection, wait
 
 from cliniq_agent.batch.inputs import Case
 from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
-from cliniq_agent.errors import CliniqError
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.errors import CliniqError
+from cliniq_agent.core.state import RunOptions
 
 MAX_ATTEMPTS = 2  # a document whose worker died is tried once more, then recorded as an error
 KILL_GRACE_S = 30.0  # on top of the Engine's time budget before a stuck worker is killed

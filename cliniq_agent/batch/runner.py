@@ -32,8 +32,8 @@ from cliniq_agent.batch.outputs import (
     write_outputs,
 )
 from cliniq_agent.batch.work import CaseResult
-from cliniq_agent.errors import UsageError
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.errors import UsageError
+from cliniq_agent.core.state import RunOptions
 
 EngineKind = Literal["local", "ray"]
 

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import InputError, one_line
-from cliniq_agent.schema import CompactRecord
+from cliniq_agent.core.errors import InputError, one_line
+from cliniq_agent.core.schema import CompactRecord
 
 Status = Literal["ok", "rejected", "error"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cliniq_agent.cda.context import ParseContext
-from cliniq_agent.cda.nodes import (
+from cliniq_agent.cda.doc_state import ParseContext
+from cliniq_agent.cda.elements import (
     SDTC_VALUE_SET,
     Element,
     attr,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cliniq_agent.cda.codes import read_coded
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import EntryRule
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import EntryRule
 from cliniq_agent.cda.narrative import render_lines
-from cliniq_agent.cda.nodes import Element, attr, child, children, iso_date, normalize_space, time_bounds
-from cliniq_agent.schema import Condition, Encounter, Evidence, Patient, Tier
+from cliniq_agent.cda.elements import Element, attr, child, children, iso_date, normalize_space, time_bounds
+from cliniq_agent.core.schema import Condition, Encounter, Evidence, Patient, Tier
 
 _SKIP_GIVEN_QUALIFIERS = ("IN", "CL")  # initials, call-me names
 _HOME_USES = ("H", "HP", "HV")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from cliniq_agent.cda.codes import Coded, original_text, read_coded
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import EntryRule
-from cliniq_agent.cda.nodes import Element, attr, child, effective_start, normalize_space
-from cliniq_agent.schema import Assertion, Immunization, Med
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import EntryRule
+from cliniq_agent.cda.elements import Element, attr, child, effective_start, normalize_space
+from cliniq_agent.core.schema import Assertion, Immunization, Med
 
 
 def _product(el: Element, ctx: ParseContext) -> tuple[Coded | None, str | None]:

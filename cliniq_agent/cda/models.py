@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cliniq_agent.schema import CompactRecord, Reportable, Trigger
+from cliniq_agent.core.schema import CompactRecord, Reportable, Trigger
 
 DocKind = Literal["eicr", "rr", "ccda"]
 

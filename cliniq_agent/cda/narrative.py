@@ -7,8 +7,8 @@ breaks a line. Nested tables inside a cell come out as their own lines after the
 
 from __future__ import annotations
 
-from cliniq_agent.cda.kb import compiled_xpath
-from cliniq_agent.cda.nodes import Element, local_name, normalize_space
+from cliniq_agent.cda.rules import compiled_xpath
+from cliniq_agent.cda.elements import Element, local_name, normalize_space
 
 _BLOCK = frozenset({"paragraph", "item", "caption", "footnote", "thead", "tbody", "tfoot", "list", "tr"})
 _SKIP = frozenset({"colgroup", "col", "renderMultiMedia", "footnoteRef"})

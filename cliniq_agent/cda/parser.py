@@ -12,22 +12,22 @@ from typing import Any
 
 from lxml import etree
 
-from cliniq_agent.cda.context import ParseContext, SectionRef
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.header import EncounterActivity, extract_encounter_activity, read_encounter, read_patient
-from cliniq_agent.cda.kb import CdaKb, EntryRule, default_kb
+from cliniq_agent.cda.rules import CdaKb, EntryRule, default_kb
 from cliniq_agent.cda.meds import extract_immunization, extract_medication
 from cliniq_agent.cda.models import CdaParse, DocKind
 from cliniq_agent.cda.narrative import NarrativeIndex
-from cliniq_agent.cda.nodes import CDA, Element, attr, child, children, with_cda_namespace
+from cliniq_agent.cda.elements import CDA, Element, attr, child, children, with_cda_namespace
 from cliniq_agent.cda.problems import extract_condition
 from cliniq_agent.cda.record import RecordItems, fold_social
 from cliniq_agent.cda.results import extract_lab_order, extract_lab_result, extract_vital
 from cliniq_agent.cda.sections import read_sections
 from cliniq_agent.cda.social import SocialFact, extract_delivery_date, extract_occupation, extract_pregnancy, extract_travel
 from cliniq_agent.cda.triggers import collect_triggers, extract_rr_condition
-from cliniq_agent.errors import InputError
-from cliniq_agent.schema import CompactRecord, Reportable, Travel
-from cliniq_agent.xmlsafe import is_clinical_document
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.schema import CompactRecord, Reportable, Travel
+from cliniq_agent.core.xmlsafe import is_clinical_document
 
 EICR_TEMPLATE = "2.16.840.1.113883.10.20.15.2"
 EICR_CODE = "55751-2"

@@ -8,10 +8,10 @@ The finding is in <value> (CD), not <code>: code carries the problem *type* (282
 from __future__ import annotations
 
 from cliniq_agent.cda.codes import Coded, original_text, read_coded
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import EntryRule
-from cliniq_agent.cda.nodes import Element, attr, child, time_bounds, xsi_type
-from cliniq_agent.schema import Assertion, Condition
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import EntryRule
+from cliniq_agent.cda.elements import Element, attr, child, time_bounds, xsi_type
+from cliniq_agent.core.schema import Assertion, Condition
 
 
 def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, ctx: ParseContext) -> Condition | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from cliniq_agent.schema import Condition, Immunization, Lab, Med, Reportable, Social, Travel, Vital
+from cliniq_agent.core.schema import Condition, Immunization, Lab, Med, Reportable, Social, Travel, Vital
 
 Item = Condition | Lab | Med | Vital | Immunization
 

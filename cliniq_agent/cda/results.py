@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from cliniq_agent.cda.codes import Coded, ObsValue, read_coded, read_value
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import EntryRule
-from cliniq_agent.cda.nodes import Element, attr, child, time_bounds
-from cliniq_agent.schema import Assertion, Lab, Vital
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import EntryRule
+from cliniq_agent.cda.elements import Element, attr, child, time_bounds
+from cliniq_agent.core.schema import Assertion, Lab, Vital
 
 
 def _test(el: Element, ctx: ParseContext) -> tuple[Coded | None, str | None, str | None]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import CdaKb, SectionRule
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import CdaKb, SectionRule
 from cliniq_agent.cda.models import SectionInfo
 from cliniq_agent.cda.narrative import render_lines
-from cliniq_agent.cda.nodes import CDA, Element, attr, child, children, normalize_space
+from cliniq_agent.cda.elements import CDA, Element, attr, child, children, normalize_space
 
 
 def section_title(section: Element) -> str | None:

@@ -13,8 +13,8 @@ import threading
 import regex
 from lxml import etree
 
-from cliniq_agent.cda.nodes import Element
-from cliniq_agent.xmlsafe import NSMAP
+from cliniq_agent.cda.elements import Element
+from cliniq_agent.core.xmlsafe import NSMAP
 
 # `//prefix:name` that starts an absolute path: not after a step (`a//b`), a name, `]`, `)`, `.` or `*`.
 _ABSOLUTE_STEP = regex.compile(r"(?<![\w\]\).*/@:-])//(?P<prefix>[A-Za-z][\w-]*):(?P<local>[A-Za-z_][\w.-]*)"

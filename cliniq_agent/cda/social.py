@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cliniq_agent.cda.codes import original_text, read_coded
-from cliniq_agent.cda.context import ParseContext, SectionRef
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.header import one_line_address
-from cliniq_agent.cda.kb import EntryRule
-from cliniq_agent.cda.nodes import Element, attr, child, children, is_true, iso_date, time_bounds, xsi_type
-from cliniq_agent.schema import Evidence, Travel
+from cliniq_agent.cda.rules import EntryRule
+from cliniq_agent.cda.elements import Element, attr, child, children, is_true, iso_date, time_bounds, xsi_type
+from cliniq_agent.core.schema import Evidence, Travel
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ the eICR trigger-code templates and/or is marked with @sdtc:valueSet = an RCTC v
 from __future__ import annotations
 
 from cliniq_agent.cda.codes import Coded, read_coded
-from cliniq_agent.cda.context import ParseContext, SectionRef
-from cliniq_agent.cda.kb import EntryRule
-from cliniq_agent.cda.nodes import SDTC_VALUE_SET, Element, attr, child, children
-from cliniq_agent.schema import Reportable, Trigger
+from cliniq_agent.cda.doc_state import ParseContext, SectionRef
+from cliniq_agent.cda.rules import EntryRule
+from cliniq_agent.cda.elements import SDTC_VALUE_SET, Element, attr, child, children
+from cliniq_agent.core.schema import Reportable, Trigger
 
 
 def _trigger(coded: Coded, ctx: ParseContext) -> Trigger | None:

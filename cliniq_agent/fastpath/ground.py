@@ -12,11 +12,11 @@ import regex
 from pydantic import BaseModel, Field
 
 from cliniq_agent.fastpath.output_format import FastPathOutput
-from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
-from cliniq_agent.lookup.scanner import find_kb_mentions
-from cliniq_agent.regex_tier.markers import instructed
-from cliniq_agent.schema import CompactRecord, Evidence, Tier, coded_item
-from cliniq_agent.state import ExcludedItem
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.text.lookup.scanner import find_kb_mentions
+from cliniq_agent.text.markers.markers import instructed
+from cliniq_agent.core.schema import CompactRecord, Evidence, Tier, coded_item
+from cliniq_agent.core.state import ExcludedItem
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.validate.codes import _ICD10_RE
 

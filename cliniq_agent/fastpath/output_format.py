@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from cliniq_agent.schema import CompactRecord
+from cliniq_agent.core.schema import CompactRecord
 
 class FastPathOutput(BaseModel):
     """Parsed model output (see module docstring)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.llm.fence import as_data
-from cliniq_agent.resources import read_prompt
+from cliniq_agent.core.resources import read_prompt
 
 CODED_FIELDS = CLINICAL_FIELDS - {"vitals"}
 

@@ -23,7 +23,7 @@ from cliniq_agent.fhir.reportable import CodeIndex, build_reportable, code_key
 from cliniq_agent.fhir.social import build_social
 from cliniq_agent.fhir.values import parse_date
 from cliniq_agent.fhir.vitals import build_vitals
-from cliniq_agent.schema import Assertion, CompactRecord
+from cliniq_agent.core.schema import Assertion, CompactRecord
 
 
 def _check_asserted(record: CompactRecord) -> None:

@@ -11,7 +11,7 @@ from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, fixed_concept, original_text, put_date, text_or,
 )
 from cliniq_agent.fhir.tables import norm_text
-from cliniq_agent.schema import Condition, Evidence, Immunization, Med
+from cliniq_agent.core.schema import Condition, Evidence, Immunization, Med
 
 
 def map_status(domain: str, written: str | None, *, default_key: str = "*") -> tuple[str, str | None]:

@@ -12,7 +12,7 @@ from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, concept, original_text, put_date, reference, text_or,
 )
 from cliniq_agent.fhir.tables import norm_text
-from cliniq_agent.schema import Encounter, Patient
+from cliniq_agent.core.schema import Encounter, Patient
 
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"
 _FAMILY_FIRST = regex.compile(

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.values import FhirDate, ParsedNumber, decimal_json, parse_date
-from cliniq_agent.schema import Evidence
+from cliniq_agent.core.schema import Evidence
 from cliniq_agent.validate import check_code, normalize_code
 
 #: Namespace of the deterministic resource ids: uuid5(NAMESPACE_URL, "urn:cliniq-agent:fhir").

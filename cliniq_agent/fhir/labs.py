@@ -11,7 +11,7 @@ from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, observation, put_date, quantity, text_or,
 )
 from cliniq_agent.fhir.values import ParsedNumber, number_problem, parse_number
-from cliniq_agent.schema import CodeIssue, Lab
+from cliniq_agent.core.schema import CodeIssue, Lab
 
 
 _UNIT_START = regex.compile(r"^[^\W\d_]|^[%/\[{µ°º]")

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fhir.resources.R4B.provenance import Provenance as FhirProvenance
 
 from cliniq_agent.fhir.elements import JSON, BuildContext, Built, fixed_concept, reference
-from cliniq_agent.schema import Evidence
+from cliniq_agent.core.schema import Evidence
 
 _URI_SYSTEM = "urn:ietf:rfc:3986"
 

@@ -14,7 +14,7 @@ from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, fixed_coding, reference,
 )
-from cliniq_agent.schema import Reportable, Trigger
+from cliniq_agent.core.schema import Reportable, Trigger
 from cliniq_agent.validate import normalize_code
 
 METHOD_TEXT = (

@@ -11,7 +11,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, fixed_coding, fixed_concept, observation, put_date, text_or,
 )
-from cliniq_agent.schema import Social, Travel
+from cliniq_agent.core.schema import Social, Travel
 
 
 def _observation(ctx: BuildContext, identity: str, code_key: str, text: str | None = None) -> tuple[JSON, str]:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import regex
 
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 
 
 @dataclass(frozen=True)

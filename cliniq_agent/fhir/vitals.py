@@ -15,7 +15,7 @@ from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, fixed_coding, fixed_concept, observation, put_date, quantity, text_or,
 )
 from cliniq_agent.fhir.values import parse_number
-from cliniq_agent.schema import Vital
+from cliniq_agent.core.schema import Vital
 
 _BP_PAIR = regex.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*\[?hg\]?)?\s*$", regex.IGNORECASE)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from cliniq_agent.errors import ModelError
-from cliniq_agent.resources import user_cache_dir
+from cliniq_agent.core.errors import ModelError
+from cliniq_agent.core.resources import user_cache_dir
 
 ADAPTER_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_ADAPTER = ADAPTER_DIR / "cliniq-fastpath-gemma3-270m.lora.gguf"

@@ -26,9 +26,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cliniq_agent.errors import ModelError
+from cliniq_agent.core.errors import ModelError
 from cliniq_agent.llm.models import ModelSpec
-from cliniq_agent.resources import available_cores
+from cliniq_agent.core.resources import available_cores
 
 DEFAULT_CONTEXT = 2048
 
@@ -174,6 +174,6 @@ def grammar_from_file(name: str) -> Any:
     """A GBNF grammar from prompts/ (constrained decoding is ~80 ms/token slower: used for retries)."""
     from llama_cpp import LlamaGrammar
 
-    from cliniq_agent.resources import read_prompt
+    from cliniq_agent.core.resources import read_prompt
 
     return LlamaGrammar.from_string(read_prompt(name), verbose=False)

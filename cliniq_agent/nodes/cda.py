@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from cliniq_agent.cda import CdaParse, parse_cda
-from cliniq_agent.context import ContextEngine
-from cliniq_agent.lookup.tier import extract_lookup_draft
-from cliniq_agent.text_tiers import agent_pass
-from cliniq_agent.regex_tier.tier import extract_markers_draft
-from cliniq_agent.schema import CompactRecord, Tier
-from cliniq_agent.state import Draft, ExcludedItem, RunOptions, RunState
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.lookup.tier import extract_lookup_draft
+from cliniq_agent.text.tiers import agent_pass
+from cliniq_agent.text.markers.tier import extract_markers_draft
+from cliniq_agent.core.schema import CompactRecord, Tier
+from cliniq_agent.core.state import Draft, ExcludedItem, RunOptions, RunState
 
 
 def cda(state: RunState) -> dict[str, Any]:

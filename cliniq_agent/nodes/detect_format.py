@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cliniq_agent.errors import InputError
-from cliniq_agent.known_format.labels import known_format_likelihood
-from cliniq_agent.state import DocFormat, RunState, SourceDocument
-from cliniq_agent.xmlsafe import is_clinical_document, parse_xml
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.text.lines.labels import known_format_likelihood
+from cliniq_agent.core.state import DocFormat, RunState, SourceDocument
+from cliniq_agent.core.xmlsafe import is_clinical_document, parse_xml
 
 KNOWN_FORMAT_THRESHOLD = 0.6  # share of non-blank lines that carry a known label
 

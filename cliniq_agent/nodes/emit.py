@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cliniq_agent.fhir import build_bundle
-from cliniq_agent.state import RunState
+from cliniq_agent.core.state import RunState
 
 
 def emit(state: RunState) -> dict[str, Any]:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from cliniq_agent.errors import ModelError
+from cliniq_agent.core.errors import ModelError
 from cliniq_agent.fastpath.ground import merge_model_output
 from cliniq_agent.fastpath.output_format import parse_compact_output, parse_output
 from cliniq_agent.fastpath.prompt import gemma_prompt, model_input, system_prompt
-from cliniq_agent.known_format.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, labelled_lines
 from cliniq_agent.llm.models import ModelSpec, resolve_spec
-from cliniq_agent.mentions import split_clauses
+from cliniq_agent.text.mentions import split_clauses
 from cliniq_agent.llm.runtime import Generation, chat, complete, grammar_from_file
-from cliniq_agent.text_tiers import agent_pass, deterministic_draft
-from cliniq_agent.resources import read_prompt
-from cliniq_agent.state import Draft, RunState
+from cliniq_agent.text.tiers import agent_pass, deterministic_draft
+from cliniq_agent.core.resources import read_prompt
+from cliniq_agent.core.state import Draft, RunState
 from cliniq_agent.terminology import TerminologyKB
 
 MAX_TOKENS = {"short": 320, "compact": 1024}  # a hit is reported, never silent

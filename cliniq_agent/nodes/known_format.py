@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cliniq_agent.state import RunState
-from cliniq_agent.text_tiers import agent_pass, deterministic_draft
+from cliniq_agent.core.state import RunState
+from cliniq_agent.text.tiers import agent_pass, deterministic_draft
 
 
 def known_format(state: RunState) -> dict[str, Any]:

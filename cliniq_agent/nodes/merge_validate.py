@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cliniq_agent.schema import (
+from cliniq_agent.core.schema import (
     CodeIssue,
     CompactRecord,
     Condition,
@@ -21,8 +21,8 @@ from cliniq_agent.schema import (
     Social,
     Vital,
 )
-from cliniq_agent.state import Draft, ExcludedItem, RunState
-from cliniq_agent.textnorm import fold
+from cliniq_agent.core.state import Draft, ExcludedItem, RunState
+from cliniq_agent.core.textnorm import fold
 from cliniq_agent.validate import check_code
 
 # Which producer wins when two drafts disagree on a single-valued field.

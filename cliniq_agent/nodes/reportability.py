@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cliniq_agent.reportability import assess_reportability
-from cliniq_agent.state import RunState
+from cliniq_agent.core.state import RunState
 from cliniq_agent.terminology import TerminologyKB
 
 

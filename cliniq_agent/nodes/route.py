@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cliniq_agent.state import Route, RunState
+from cliniq_agent.core.state import Route, RunState
 
 
 def route(state: RunState) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 
 MODEL_ENV = "CLINIQ_AGENT_EMBED_MODEL"
 

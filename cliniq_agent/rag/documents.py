@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 from cliniq_agent.terminology import Concept, TerminologyKB, fold_key
 from cliniq_agent.terminology import icd10 as icd10_package
 from cliniq_agent.terminology.normalize import is_case_sensitive_abbreviation, strip_semantic_tag

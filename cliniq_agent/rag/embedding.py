@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cliniq_agent.errors import CliniqError
+from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.rag.config import ModelSpec, retrieval_config
-from cliniq_agent.resources import set_offline_environment
+from cliniq_agent.core.resources import set_offline_environment
 
 
 class Embedder(Protocol):

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from cliniq_agent.rag.config import LexicalSettings
 from cliniq_agent.rag.documents import IndexDocument
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import fold_key
 from cliniq_agent.terminology.normalize import case_key
 

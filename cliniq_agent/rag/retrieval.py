@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from cliniq_agent.errors import UsageError
+from cliniq_agent.core.errors import UsageError
 from cliniq_agent.rag.config import FusionSettings, RetrievalConfig, retrieval_config
 from cliniq_agent.rag.documents import IndexDocument, concept_documents, condition_for
 from cliniq_agent.rag.embedding import load_embedder

@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cliniq_agent.rag.config import retrieval_config
 from cliniq_agent.rag.documents import IndexDocument, build_documents, content_key, documents_key
 from cliniq_agent.rag.embedding import chroma_embedding_function, load_embedder, model_id
-from cliniq_agent.resources import set_offline_environment, user_cache_dir
+from cliniq_agent.core.resources import set_offline_environment, user_cache_dir
 from cliniq_agent.terminology import TerminologyKB
 
 COLLECTION = "codes-{system}"

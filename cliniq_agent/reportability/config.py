@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import regex
 
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from enum import Enum
 import regex
 
 from cliniq_agent.reportability.config import result_terms
-from cliniq_agent.schema import Lab
+from cliniq_agent.core.schema import Lab
 from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.terminology.text_links import Threshold
 

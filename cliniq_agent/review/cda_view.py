@@ -15,9 +15,9 @@ import regex
 from lxml import etree
 
 from cliniq_agent.cda.narrative import render_lines
-from cliniq_agent.cda.nodes import CDA, Element, Locator, attr, child, children, local_name, normalize_space, with_cda_namespace
-from cliniq_agent.errors import InputError
-from cliniq_agent.xmlsafe import parse_xml
+from cliniq_agent.cda.elements import CDA, Element, Locator, attr, child, children, local_name, normalize_space, with_cda_namespace
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.xmlsafe import parse_xml
 
 _DECLARATION = regex.compile(r"^\s*<\?xml[^>]*\?>")
 _RAW_LIMIT = 40_000  # characters of raw XML shown per block; the rest is cut with a note

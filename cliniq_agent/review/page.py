@@ -13,7 +13,7 @@ from markupsafe import Markup
 from cliniq_agent.review.cda_view import CdaView, build_cda_view
 from cliniq_agent.review.highlight import Mark, highlight, locate
 from cliniq_agent.review.rows import TIER_LABELS, EvidenceView, Keys, Row, excluded_rows, record_rows
-from cliniq_agent.schema import CompactRecord
+from cliniq_agent.core.schema import CompactRecord
 from cliniq_agent.trace.store import RunTrace
 
 _ITEM_REF = regex.compile(r"^(conditions|labs|meds|vitals|immunizations)\[(\d+)\]")

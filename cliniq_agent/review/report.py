@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from cliniq_agent.batch.inputs import Member
 from cliniq_agent.batch.outputs import ManifestRow, atomic_write, case_path, read_manifest
-from cliniq_agent.errors import CliniqError
+from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.review.charts import BarChart, Histogram, bar_chart, histogram, latency_bin
 from cliniq_agent.review.render import render_review, render_template
 from cliniq_agent.trace.store import RunTrace, TraceStore

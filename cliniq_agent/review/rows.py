@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from cliniq_agent.schema import CompactRecord
+from cliniq_agent.core.schema import CompactRecord
 
 CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx", "result_code")
 TIER_LABELS = {

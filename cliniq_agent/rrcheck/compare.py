@@ -14,12 +14,12 @@ from functools import lru_cache
 import regex
 
 from cliniq_agent.reportability.determine import ReportabilityResult
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 from cliniq_agent.rrcheck.groups import GroupTable, condition_groups
 from cliniq_agent.rrcheck.models import RrCheck, RrCheckItem, RrCondition
-from cliniq_agent.schema import Reportable
-from cliniq_agent.state import ExcludedItem
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.schema import Reportable
+from cliniq_agent.core.state import ExcludedItem
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import TerminologyKB
 
 

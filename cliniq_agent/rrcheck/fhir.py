@@ -17,7 +17,7 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 
 from cliniq_agent.fhir.elements import ID_NAMESPACE
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.resources import kb_path
 from cliniq_agent.rrcheck.models import Determination, RrCheck, RrCheckItem
 
 METHOD_TEXT = "Determined by a public health agency in the Reportability Response (not inferred by cliniq-agent)"

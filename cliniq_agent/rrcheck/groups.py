@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from typing import Any
 from lxml import etree
 
 from cliniq_agent.cda import parse_cda
-from cliniq_agent.errors import InputError
-from cliniq_agent.ingest import read_source
-from cliniq_agent.resources import kb_path
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.ingest import read_source
+from cliniq_agent.core.resources import kb_path
 from cliniq_agent.rrcheck.groups import condition_groups
 from cliniq_agent.rrcheck.models import Agency, Determination, RrCondition
-from cliniq_agent.xmlsafe import parse_xml
+from cliniq_agent.core.xmlsafe import parse_xml
 
 NS = {"cda": "urn:hl7-org:v3"}
 SNOMED_OID = "2.16.840.1.113883.6.96"

@@ -10,7 +10,7 @@ from cliniq_agent.rrcheck.compare import cross_check
 from cliniq_agent.rrcheck.fhir import with_rr_observations
 from cliniq_agent.rrcheck.models import RrCheck
 from cliniq_agent.rrcheck.read import read_rr
-from cliniq_agent.state import RunState, StepRecord
+from cliniq_agent.core.state import RunState, StepRecord
 from cliniq_agent.terminology import TerminologyKB
 
 

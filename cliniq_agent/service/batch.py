@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from cliniq_agent.errors import BudgetExceeded, CliniqError, InputError
+from cliniq_agent.core.errors import BudgetExceeded, CliniqError, InputError
 from cliniq_agent.service.app import require_token, runtime_of
 from cliniq_agent.service.errors import PayloadTooLarge, RequestTimeout, Unsupported, message_of
 from cliniq_agent.service.limits import Deadline, Slot

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cliniq_agent.errors import BudgetExceeded, CliniqError, one_line
+from cliniq_agent.core.errors import BudgetExceeded, CliniqError, one_line
 
 
 class ServiceError(Exception):

@@ -40,7 +40,7 @@ def local_server(args: list[str], *, log_path: Path, env: dict[str, str] | None 
                  ready_timeout_s: float = READY_TIMEOUT_S) -> Iterator[LocalServer]:
     """Run ``cliniq-agent serve --host 127.0.0.1 --port <free> *args``; its JSON log goes to ``log_path``."""
     port = free_port()
-    command = [sys.executable, "-m", "cliniq_agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    command = [sys.executable, "-m", "cliniq_agent.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
                                    start_new_session=True)

@@ -12,7 +12,7 @@ import re
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from cliniq_agent.extraction import Extraction
+from cliniq_agent.core.extraction import Extraction
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 _AGENT_TURNS = re.compile(r"agent: \d+ candidate phrase\(s\), (\d+) model turn")

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cliniq_agent.schema import CompactRecord
-from cliniq_agent.state import DocFormat, Route
+from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.core.state import DocFormat, Route
 
 
 class OutputFormat(str, Enum):

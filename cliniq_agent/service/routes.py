@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from cliniq_agent import __version__
-from cliniq_agent.errors import InputError
-from cliniq_agent.extraction import Extraction
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.extraction import Extraction
 from cliniq_agent.service.app import runtime_of
 from cliniq_agent.service.errors import NotFound, Unsupported
 from cliniq_agent.service.models import (

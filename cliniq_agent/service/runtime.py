@@ -15,14 +15,14 @@ from typing import Any
 
 from cliniq_agent import __version__
 from cliniq_agent.engine import Engine
-from cliniq_agent.errors import BudgetExceeded, CliniqError, UsageError
-from cliniq_agent.extraction import Extraction
+from cliniq_agent.core.errors import BudgetExceeded, CliniqError, UsageError
+from cliniq_agent.core.extraction import Extraction
 from cliniq_agent.service.errors import NotReady, RequestTimeout
 from cliniq_agent.service.limits import AdmissionGate, Deadline, Slot
 from cliniq_agent.service.logs import service_logger
 from cliniq_agent.service.metrics import ServiceMetrics
 from cliniq_agent.service.settings import ServiceSettings
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.state import RunOptions
 
 
 @dataclass(frozen=True)

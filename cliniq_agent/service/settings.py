@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cliniq_agent.errors import UsageError
-from cliniq_agent.state import RunOptions
+from cliniq_agent.core.errors import UsageError
+from cliniq_agent.core.state import RunOptions
 
 SETTINGS_ENV = "CLINIQ_SERVICE_SETTINGS"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import regex
 
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.validate.codes import normalize_code
 
 _RANGE = regex.compile(r"^([A-Z])(\d[0-9A-Z])-([A-Z])(\d[0-9A-Z])$")

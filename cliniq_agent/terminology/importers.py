@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cliniq_agent.errors import InputError
+from cliniq_agent.core.errors import InputError
 from cliniq_agent.terminology.normalize import fold_key, strip_semantic_tag
 from cliniq_agent.terminology.userdb import UserConcept, UserTerminologyDB
 from cliniq_agent.validate.codes import check_code, normalize_code

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import regex
 
-from cliniq_agent.textnorm import fold
+from cliniq_agent.core.textnorm import fold
 
 _NON_ALNUM = regex.compile(r"[^\p{L}\p{N}]+")
 _LETTER_DIGIT = regex.compile(r"(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})")

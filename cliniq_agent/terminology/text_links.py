@@ -13,8 +13,8 @@ from pathlib import Path
 
 import regex
 
-from cliniq_agent.resources import kb_path
-from cliniq_agent.tables import read_tsv
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology.models import ConditionLink
 from cliniq_agent.terminology.prefix_index import PrefixIndex
 from cliniq_agent.terminology.normalize import fold_key

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cliniq_agent.resources import user_data_dir
+from cliniq_agent.core.resources import user_data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS concept (

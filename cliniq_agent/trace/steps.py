@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from cliniq_agent.budget import check_budget
-from cliniq_agent.schema import CompactRecord
-from cliniq_agent.state import Draft, RunState, StepRecord
+from cliniq_agent.core.budget import check_budget
+from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.core.state import Draft, RunState, StepRecord
 
 NodeFn = Callable[[RunState], dict[str, Any]]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, JsonValue
 
-from cliniq_agent.resources import user_data_dir
-from cliniq_agent.state import ExcludedItem, StepRecord
+from cliniq_agent.core.resources import user_data_dir
+from cliniq_agent.core.state import ExcludedItem, StepRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

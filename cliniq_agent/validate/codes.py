@@ -71,7 +71,7 @@ def _icd10_codes() -> frozenset[str]:
     """
     from importlib.metadata import version
 
-    from cliniq_agent.resources import user_cache_dir
+    from cliniq_agent.core.resources import user_cache_dir
 
     cache = user_cache_dir() / f"icd10cm-codes-simple-icd-10-cm-{version('simple-icd-10-cm')}.txt"
     if cache.exists():

@@ -1,0 +1,80 @@
+"""Per-document parse state shared by the extractors: rules, narrative, locators, notes, sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cliniq_agent.cda.rules import CdaKb, EntryRule, SectionRule
+from cliniq_agent.cda.narrative import NarrativeIndex
+from cliniq_agent.cda.elements import Element, Locator, attr, child, is_true, local_name
+from cliniq_agent.cda.select import DocumentSelector
+from cliniq_agent.core.schema import Assertion, Evidence, Tier
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    """A classified section as the entry extractors see it."""
+
+    element: Element
+    kind: str | None
+    rule: SectionRule | None
+    index: int  # position in CdaParse.sections
+
+
+@dataclass
+class ParseContext:
+    root: Element
+    kb: CdaKb
+    narrative: NarrativeIndex
+    locator: Locator = field(default_factory=Locator)
+    notes: list[str] = field(default_factory=list)
+    sections: dict[Element, SectionRef] = field(default_factory=dict)
+    select: DocumentSelector = field(init=False)  # absolute XPaths over the document's element index
+
+    def __post_init__(self) -> None:
+        self.select = DocumentSelector(self.root)
+
+    def note(self, message: str, el: Element | None = None) -> None:
+        """Record something skipped or odd; with the element's XPath when there is one."""
+        self.notes.append(f"{message} [{self.locator(el)}]" if el is not None else message)
+
+    def section_of(self, el: Element) -> SectionRef | None:
+        """The nearest enclosing section (entries belong to their innermost section)."""
+        node = el.getparent()
+        while node is not None:
+            if local_name(node) == "section":
+                return self.sections.get(node)
+            node = node.getparent()
+        return None
+
+    def xpath(self, name: str, el: Element) -> list:
+        """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el``."""
+        return self.kb.xpath(self.kb.navigation[name])(el)
+
+    def first(self, name: str, el: Element) -> Element | None:
+        found = self.xpath(name, el)
+        return found[0] if found else None
+
+    def evidence(self, el: Element, rule: EntryRule | str, text: str | None) -> Evidence:
+        rule_id = rule if isinstance(rule, str) else rule.id
+        return Evidence(tier=Tier.CDA_ENTRY, locator=self.locator(el), text=text, rule=rule_id)
+
+    def assertion(self, el: Element, section: SectionRef | None) -> Assertion:
+        """negationInd, then moodCode, then the section's default (past history, family history)."""
+        if is_true(el.get("negationInd")):
+            return Assertion.NEGATED
+        mood = attr(el, "moodCode")
+        if mood:
+            mapped = self.kb.mood.get(mood)
+            if mapped is None:
+                self.note(f"unknown moodCode {mood!r}; treated as an event", el)
+            elif mapped is not Assertion.PRESENT:
+                return mapped
+        if section is not None and section.rule is not None and section.rule.assertion is not None:
+            return section.rule.assertion
+        return Assertion.PRESENT
+
+    def skip_reason(self, el: Element) -> str | None:
+        """Why an entry must not become a fact at all (statusCode nullified = entered in error)."""
+        status = attr(child(el, "statusCode"), "code")
+        return self.kb.skip_status.get(status) if status else None

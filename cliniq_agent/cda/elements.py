@@ -1,0 +1,209 @@
+"""Small, namespace-aware helpers over lxml CDA elements (children, attributes, times, locators).
+
+Everything here works on Clark names (``{urn:hl7-org:v3}code``), so documents that use a prefix
+(``<cda:code>``) and documents that use the default namespace behave the same.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+
+import regex
+from lxml import etree
+
+from cliniq_agent.core.xmlsafe import CDA_NS, SDTC_NS, XSI_NS
+
+CDA = f"{{{CDA_NS}}}"
+XSI_TYPE = f"{{{XSI_NS}}}type"
+SDTC_VALUE_SET = f"{{{SDTC_NS}}}valueSet"
+_PREFIX_FOR_NS = {CDA_NS: "cda", SDTC_NS: "sdtc"}
+
+_WS = regex.compile(r"\s+")
+_TS = regex.compile(
+    r"^(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?(?:\.\d+)?"
+    r"(?P<tz>[+-]\d{4})?$"
+)
+
+Element = etree._Element
+
+
+def local_name(el: Element) -> str:
+    tag = el.tag
+    if tag.__class__ is not str:  # comments and processing instructions (the hottest helper of the parse)
+        return ""
+    return tag[tag.find("}") + 1:]
+
+
+def child(el: Element | None, name: str) -> Element | None:
+    """First CDA child called ``name`` (or None)."""
+    return None if el is None else el.find(CDA + name)
+
+
+def children(el: Element | None, name: str) -> list[Element]:
+    return [] if el is None else el.findall(CDA + name)
+
+
+def attr(el: Element | None, name: str) -> str | None:
+    """Attribute value, stripped; empty strings count as absent."""
+    if el is None:
+        return None
+    value = el.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def normalize_space(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def direct_text(el: Element | None) -> str | None:
+    """Text of ``el`` without the text of any <reference> child (ST/ED/originalText content)."""
+    if el is None:
+        return None
+    parts: list[str] = [el.text or ""]
+    for sub in el:
+        if local_name(sub) not in ("reference", ""):  # "": an unexpanded entity (recover mode), never text
+            parts.append("".join(sub.itertext()))
+        parts.append(sub.tail or "")
+    return normalize_space("".join(parts))
+
+
+def reference_id(el: Element | None) -> str | None:
+    """The narrative ID a <reference value="#id"/> child points to (without '#')."""
+    ref = child(el, "reference")
+    value = attr(ref, "value")
+    if value is None:
+        return None
+    return value[1:] if value.startswith("#") else value
+
+
+def is_true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() == "true"
+
+
+def xsi_type(el: Element) -> str | None:
+    """``xsi:type`` without any prefix, upper-cased (``cda:PQ`` -> ``PQ``)."""
+    value = el.get(XSI_TYPE)
+    if not value:
+        return None
+    return value.split(":")[-1].strip().upper() or None
+
+
+# ------------------------------------------------------------------ HL7 TS -> ISO 8601
+
+def _parse_ts(value: str | None) -> regex.Match | None:
+    if not value:
+        return None
+    return _TS.match(value.strip())
+
+
+def iso_date(value: str | None) -> str | None:
+    """HL7 TS -> 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' (date part only); None if unparseable."""
+    match = _parse_ts(value)
+    if not match:
+        return None
+    year, month, day = match["y"], match["mo"], match["d"]
+    try:
+        if day:
+            return date(int(year), int(month), int(day)).isoformat()
+        if month:
+            if not 1 <= int(month) <= 12:
+                return None
+            return f"{year}-{month}"
+    except ValueError:
+        return None
+    return year
+
+
+def iso_datetime(value: str | None) -> str | None:
+    """HL7 TS -> ISO 8601 keeping the precision given (time and UTC offset when present)."""
+    match = _parse_ts(value)
+    if not match:
+        return None
+    day = iso_date(value)
+    if day is None or not match["h"]:
+        return day
+    if len(day) < 10:
+        return None  # a time without a full date is not a valid TS
+    hour, minute, second = match["h"], match["mi"] or "00", match["s"] or "00"
+    try:
+        datetime(2000, 1, 1, int(hour), int(minute), int(second))
+    except ValueError:
+        return day
+    out = f"{day}T{hour}:{minute}:{second}"
+    if match["tz"]:
+        tz = match["tz"]
+        out += f"{tz[:3]}:{tz[3:]}"
+    return out
+
+
+def time_bounds(el: Element | None) -> tuple[str | None, str | None]:
+    """(start, end) ISO strings of an effectiveTime / time element: @value, or low / high."""
+    if el is None:
+        return None, None
+    value = attr(el, "value")
+    if value:
+        stamp = iso_datetime(value)
+        return stamp, None
+    low = iso_datetime(attr(child(el, "low"), "value"))
+    high = iso_datetime(attr(child(el, "high"), "value"))
+    if low is None and high is None:
+        center = iso_datetime(attr(child(el, "center"), "value"))
+        return center, None
+    return low, high
+
+
+def effective_start(el: Element | None) -> str | None:
+    """Start of the first effectiveTime of an act (medications may carry several)."""
+    return time_bounds(child(el, "effectiveTime"))[0]
+
+
+# ------------------------------------------------------------------ locators
+
+class Locator:
+    """Absolute XPath of an element with ``cda:`` / ``sdtc:`` prefixes; memoised per document."""
+
+    def __init__(self) -> None:
+        self._memo: dict[Element, str] = {}
+
+    def __call__(self, el: Element) -> str:
+        found = self._memo.get(el)
+        if found is not None:
+            return found
+        parent = el.getparent()
+        step = self._step(el, parent)
+        path = f"/{step}" if parent is None else f"{self(parent)}/{step}"
+        self._memo[el] = path
+        return path
+
+    @staticmethod
+    def _step(el: Element, parent: Element | None) -> str:
+        qname = etree.QName(el)
+        prefix = _PREFIX_FOR_NS.get(qname.namespace or "")
+        if prefix:
+            name = f"{prefix}:{qname.localname}"
+        elif qname.namespace:
+            name = f"*[local-name()='{qname.localname}' and namespace-uri()='{qname.namespace}']"
+        else:
+            name = f"*[local-name()='{qname.localname}']"
+        if parent is None:
+            return name
+        same = [sib for sib in parent if sib.tag == el.tag]
+        if len(same) == 1:
+            return name
+        return f"{name}[{same.index(el) + 1}]"
+
+
+def with_cda_namespace(root: Element) -> Element:
+    """A copy of a namespace-less CDA tree with every element moved into urn:hl7-org:v3."""
+    tree = copy.deepcopy(root)
+    for el in tree.iter():
+        if isinstance(el.tag, str) and not el.tag.startswith("{"):
+            el.tag = CDA + el.tag
+    return tree

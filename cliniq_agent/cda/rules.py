@@ -1,0 +1,267 @@
+"""The CDA rule data (kb/cda/*.toml), loaded once, validated, with compiled XPaths.
+
+Rules are data so that a new template or code can be added without touching the extractors,
+and so that every extracted item can name the rule (and IG conformance) that produced it.
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cliniq_agent.core.errors import CliniqError
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.schema import VITAL_NAMES, Assertion
+from cliniq_agent.core.xmlsafe import NSMAP
+
+Extract = Literal[
+    "condition", "lab_result", "lab_order", "medication", "immunization", "vital",
+    "pregnancy", "delivery_date", "travel", "occupation", "rr_condition", "encounter",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SectionRule(_Frozen):
+    kind: str
+    template_ids: list[str]
+    codes: list[str]
+    title_keywords: list[str]
+    conformance: str
+    assertion: Assertion | None = None
+    text_tier: bool = False
+
+
+class EntryRule(_Frozen):
+    id: str
+    extract: Extract
+    tier: int = Field(ge=1, le=3)
+    sections: list[str]
+    xpath: str
+    conformance: str
+    status: str | None = None
+    finding: Literal["value", "code"] = "value"   # where a condition rule reads the finding
+
+    def applies_to(self, section_kind: str | None) -> bool:
+        """"*" = any section; "?" = a section no rule classified; else the listed section kinds."""
+        if section_kind is None:
+            return "*" in self.sections or "?" in self.sections
+        return "*" in self.sections or section_kind in self.sections
+
+
+class CodeSystem(_Frozen):
+    oid: str
+    short: str
+    uri: str
+    names: list[str] = Field(default_factory=list)
+
+
+class TriggerTemplate(_Frozen):
+    root: str
+    name: str
+    code_paths: list[str]
+
+
+class RrDetermination(_Frozen):
+    label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class CdaKb(_Frozen):
+    """Everything the CDA parser knows, as read from kb/cda."""
+
+    sections: list[SectionRule]
+    entries: list[EntryRule]
+    code_systems: list[CodeSystem]
+    vitals: dict[str, str]
+    interpretation: dict[str, str]
+    result_status_v2: dict[str, str]
+    result_status_act: dict[str, str]
+    med_status_act: dict[str, str]
+    concern_status_act: dict[str, str]
+    problem_status_snomed: dict[str, str]
+    mood: dict[str, Assertion]
+    skip_status: dict[str, str]
+    artefact_snomed: frozenset[str]
+    artefact_loinc: frozenset[str]
+    null_flavor_codes: frozenset[str]
+    null_phrases: frozenset[str]
+    gender: dict[str, str]
+    race_ethnicity: dict[str, str]
+    header_xpaths: dict[str, Any]
+    pregnancy_value: dict[str, bool]
+    pregnancy_unknown: dict[str, str]
+    rctc_value_sets: frozenset[str]
+    rctc_value_set_prefixes: tuple[str, ...]
+    trigger_templates: list[TriggerTemplate]
+    rr_determination_xpath: str
+    rr_determination: dict[str, RrDetermination]
+    navigation: dict[str, str]
+
+    @field_validator("vitals")
+    @classmethod
+    def _vital_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(name for name in value.values() if name not in VITAL_NAMES)
+        if bad:
+            raise ValueError(f"vitals.toml maps to unknown vital names {bad}")
+        return value
+
+    # ---------------------------------------------------------------- lookups
+    @cached_property
+    def system_by_oid(self) -> dict[str, CodeSystem]:
+        return {entry.oid: entry for entry in self.code_systems}
+
+    @cached_property
+    def system_by_name(self) -> dict[str, CodeSystem]:
+        return {name.lower(): entry for entry in self.code_systems for name in entry.names}
+
+    @cached_property
+    def section_by_template(self) -> dict[str, SectionRule]:
+        return {tid: rule for rule in self.sections for tid in rule.template_ids}
+
+    @cached_property
+    def section_by_code(self) -> dict[str, SectionRule]:
+        return {code: rule for rule in self.sections for code in rule.codes}
+
+    @cached_property
+    def section_codes(self) -> frozenset[str]:
+        return frozenset(self.section_by_code)
+
+    def system_short(self, oid: str | None, name: str | None = None) -> str | None:
+        """Short system name for a codeSystem OID (or, failing that, a codeSystemName)."""
+        if oid and oid in self.system_by_oid:
+            return self.system_by_oid[oid].short
+        if name and name.strip().lower() in self.system_by_name:
+            return self.system_by_name[name.strip().lower()].short
+        if oid:
+            return f"urn:oid:{oid}"
+        return None
+
+    def is_artefact(self, system: str | None, code: str | None) -> bool:
+        """True for structural codes (problem-type, section, document codes): never findings."""
+        if not code:
+            return False
+        if system == "snomed":
+            return code in self.artefact_snomed
+        if system == "loinc":
+            return code in self.artefact_loinc or code in self.section_codes
+        return False
+
+    def is_null_phrase(self, text: str) -> bool:
+        """True when a whole narrative only says that there is no information."""
+        return text.strip().rstrip(".!;:").strip().lower() in self.null_phrases
+
+    def is_rctc(self, value_set: str | None) -> bool:
+        if not value_set:
+            return False
+        value_set = value_set.strip()
+        return value_set in self.rctc_value_sets or value_set.startswith(self.rctc_value_set_prefixes)
+
+    def xpath(self, expr: str) -> etree.XPath:
+        return compiled_xpath(expr)
+
+
+_local = threading.local()
+
+
+def compiled_xpath(expr: str) -> etree.XPath:
+    """Per-thread cache of compiled XPath objects (lxml XPath evaluators are not shared across threads)."""
+    cache: dict[str, etree.XPath] | None = getattr(_local, "xpaths", None)
+    if cache is None:
+        cache = _local.xpaths = {}
+    found = cache.get(expr)
+    if found is None:
+        found = cache[expr] = etree.XPath(expr, namespaces=NSMAP)
+    return found
+
+
+def _read(folder: Path, name: str) -> dict[str, Any]:
+    path = folder / name
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as err:
+        raise CliniqError(f"CDA rule file {path} is missing") from err
+    except tomllib.TOMLDecodeError as err:
+        raise CliniqError(f"CDA rule file {path} is not valid TOML: {err}") from err
+
+
+def load_kb(folder: Path | None = None) -> CdaKb:
+    """Read and validate kb/cda; every XPath is compiled once here so a bad rule fails loudly."""
+    folder = folder or kb_path("cda")
+    sections = _read(folder, "sections.toml")
+    entries = _read(folder, "entries.toml")
+    systems = _read(folder, "code_systems.toml")
+    statuses = _read(folder, "statuses.toml")
+    artefacts = _read(folder, "artefacts.toml")
+    demographics = _read(folder, "demographics.toml")
+    social = _read(folder, "social.toml")
+    triggers = _read(folder, "triggers.toml")
+    rr = _read(folder, "rr.toml")
+    navigation = _read(folder, "navigation.toml")
+    try:
+        kb = CdaKb(
+            sections=sections["section"],
+            entries=entries["rule"],
+            code_systems=systems["system"],
+            vitals=_read(folder, "vitals.toml")["vitals"],
+            interpretation=_read(folder, "interpretation.toml")["interpretation"],
+            result_status_v2=statuses["result_status_v2"],
+            result_status_act=statuses["result_status_act"],
+            med_status_act=statuses["med_status_act"],
+            concern_status_act=statuses["concern_status_act"],
+            problem_status_snomed=statuses["problem_status_snomed"],
+            mood=statuses["mood"],
+            skip_status=statuses["skip_status"],
+            artefact_snomed=frozenset(artefacts["codes"]["snomed"]),
+            artefact_loinc=frozenset(artefacts["codes"]["loinc"]),
+            null_flavor_codes=frozenset(artefacts["null_flavor"]["codes"]),
+            null_phrases=frozenset(p.lower() for p in artefacts["narrative"]["null_phrases"]),
+            gender=demographics["gender"],
+            race_ethnicity=demographics["race_ethnicity"],
+            header_xpaths=demographics["xpaths"],
+            pregnancy_value=social["pregnancy_value"],
+            pregnancy_unknown=social["pregnancy_unknown"],
+            rctc_value_sets=frozenset(triggers["rctc_value_sets"]),
+            rctc_value_set_prefixes=tuple(triggers["rctc_value_set_prefixes"]),
+            trigger_templates=triggers["template"],
+            rr_determination_xpath=rr["determination_xpath"],
+            rr_determination=rr["determination"],
+            navigation=navigation["xpaths"],
+        )
+    except (KeyError, ValidationError) as err:
+        raise CliniqError(f"CDA rule files in {folder} are inconsistent: {err}") from err
+    ids = [rule.id for rule in kb.entries]
+    if len(ids) != len(set(ids)):
+        raise CliniqError(f"duplicate entry rule ids in {folder / 'entries.toml'}")
+    for expr in _all_xpaths(kb):
+        try:
+            kb.xpath(expr)
+        except etree.XPathSyntaxError as err:
+            raise CliniqError(f"CDA rule XPath does not compile: {expr!r}: {err}") from err
+    return kb
+
+
+def _all_xpaths(kb: CdaKb) -> list[str]:
+    exprs = [rule.xpath for rule in kb.entries]
+    exprs += [path for template in kb.trigger_templates for path in template.code_paths]
+    exprs += list(kb.navigation.values()) + [kb.rr_determination_xpath]
+    for value in kb.header_xpaths.values():
+        if isinstance(value, list):
+            exprs += value
+        elif isinstance(value, str) and value.startswith(("/", "cda:")):
+            exprs.append(value)
+    return exprs
+
+
+@lru_cache(maxsize=1)
+def default_kb() -> CdaKb:
+    return load_kb()

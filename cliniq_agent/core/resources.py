@@ -1,0 +1,78 @@
+"""Locate the project's data folders (kb/, prompts/) and the user's data/cache dirs.
+
+kb/ and prompts/ live at the top of the source tree; a wheel install carries them as
+``cliniq_agent/_data/{kb,prompts}`` (see pyproject.toml).  Nothing here touches ../shared.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "cliniq-agent"
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # cliniq_agent/
+
+
+@lru_cache(maxsize=None)
+def _data_root(name: str) -> Path:
+    for candidate in (_PACKAGE_DIR / "_data" / name, _PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cliniq-agent data folder '{name}' is missing from the installation")
+
+
+def kb_path(*parts: str) -> Path:
+    """A file or folder under kb/."""
+    return _data_root("kb").joinpath(*parts)
+
+
+def prompt_path(name: str) -> Path:
+    """A prompt file under prompts/."""
+    return _data_root("prompts") / name
+
+
+def read_prompt(name: str) -> str:
+    return prompt_path(name).read_text(encoding="utf-8")
+
+
+def _dir(specific_env: str, sub: str, default: str) -> Path:
+    explicit = os.environ.get(specific_env)
+    home = os.environ.get("CLINIQ_AGENT_HOME")
+    path = Path(explicit) if explicit else Path(home) / sub if home else Path(default)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_data_dir() -> Path:
+    """Traces and imported terminology (CLINIQ_AGENT_DATA_DIR, or CLINIQ_AGENT_HOME/data)."""
+    return _dir("CLINIQ_AGENT_DATA_DIR", "data", platformdirs.user_data_dir(APP_NAME))
+
+
+def user_cache_dir() -> Path:
+    """Rebuildable artefacts: the code index, the assembled base model
+    (CLINIQ_AGENT_CACHE_DIR, or CLINIQ_AGENT_HOME/cache)."""
+    return _dir("CLINIQ_AGENT_CACHE_DIR", "cache", platformdirs.user_cache_dir(APP_NAME))
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's share), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def set_offline_environment() -> None:
+    """No hub downloads, no telemetry: PHI never leaves the machine."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "CHROMA_TELEMETRY_IMPL": "none",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGSMITH_TRACING": "false",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)

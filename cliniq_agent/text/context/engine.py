@@ -1,0 +1,241 @@
+"""ContextEngine: the assertion status (ConText) of one target mention inside a text.
+
+Algorithm (per target span): take the sentence/line holding it; every trigger in that segment
+whose scope reaches the target applies. A forward trigger reaches a target after it, a backward
+trigger one before it, within ``window`` word tokens, unless a termination term, a trigger of
+another category or another target type (a vaccine name) lies in between, or (``clause`` rows)
+a comma. Section headers ("Family history:") and quoted passages add whole-region modifiers.
+When several apply, the precedence table (kb/context/precedence.tsv) picks the winner; ties go
+to the trigger closest to the target.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+from pydantic import BaseModel, ConfigDict
+
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.core.schema import Assertion
+
+from .analysis import DocAnalysis, Hit, analyse
+from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_ruleset
+
+_CACHE_SIZE = 16
+_LIST_TOKEN = regex.compile(r"\w+|[&/]")
+
+
+class Modifier(BaseModel):
+    """One modifier that applies to the target (for the trace)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str                       # ConText category, e.g. "FAMILY", "SUSPECTED", "QUOTED"
+    rule_id: str
+    trigger: str                        # matched text as written in the source
+    trigger_span: tuple[int, int]       # original character offsets
+    distance: int                       # word tokens between trigger and target (0 = adjacent/inside)
+
+
+class AssertionResult(BaseModel):
+    """The verdict for one target span. ``modifiers`` lists all that applied, winner first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assertion: Assertion = Assertion.PRESENT
+    category: str | None = None         # winning ConText category (None = no modifier)
+    trigger: str | None = None
+    trigger_span: tuple[int, int] | None = None
+    rule_id: str | None = None
+    language: str
+    certainty: str | None = None        # "suspected" when suspected/probable/presumptive applies
+    modifiers: tuple[Modifier, ...] = ()
+
+
+class ContextEngine:
+    """Rule-driven ConText over five languages; one instance per rule set, documents cached."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        # the widest scope of any trigger: hits farther from a target than this cannot reach it
+        self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
+        self._cache: OrderedDict[tuple[str, str | None], DocAnalysis] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> ContextEngine:
+        return cls(load_ruleset(folder))
+
+    @classmethod
+    def default(cls) -> ContextEngine:
+        """The engine over kb/context/ (loaded and compiled once per process)."""
+        return _default_engine()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def segments(self, text: str) -> list[tuple[int, int]]:
+        """Sentence / line spans (original offsets) that bound every trigger's scope."""
+        return list(self._analysis(text, None).segments_orig)
+
+    def detect_language(self, text: str) -> str:
+        """Language code of the text ("en", "es", "pt", "fr" or "vi"); English when no cue matches."""
+        return self._analysis(text, None).language
+
+    def assess(self, text: str, span: tuple[int, int], *, language: str | None = None,
+               until: int | None = None) -> AssertionResult:
+        """Assertion of the mention at ``span`` (character offsets into ``text``).
+
+        ``until``: only text before this offset counts (triggers and quotes must end by then), e.g. a lab's
+        result words after the test name. The document is analysed once either way, so assessing many
+        mentions of one long note costs one analysis, not one per mention."""
+        start, end = span
+        if not 0 <= start < end <= len(text):
+            raise ValueError(f"target span {span!r} is empty or outside the text (length {len(text)})")
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+        if until is not None and not end <= until <= len(text):
+            raise ValueError(f"until={until} must lie between the span end {end} and the text length {len(text)}")
+        doc = self._analysis(text, language)
+        fs, fe = doc.text.fold_offset(start), doc.text.fold_offset(end)
+        limit = len(doc.text.folded) if until is None else doc.text.fold_offset(until)
+        index = doc.segment_index(fs, fe)
+        seg_language = doc.segment_languages[index] if index is not None else doc.language
+        found: list[Modifier] = []
+        if index is not None:
+            hits = [hit for hit in doc.hits_near(index, fs, fe, self._max_window) if hit.end <= limit]
+            found.extend(self._trigger_modifiers(doc, index, hits, fs, fe))
+        found.extend(self._region_modifiers(doc, fs, fe, limit))
+        return self._decide(found, seg_language)
+
+    def trigger_spans(self, text: str, span: tuple[int, int], *, language: str | None = None) -> list[tuple[int, int]]:
+        """Original-text spans of every modifier trigger (not pseudo/terminators) inside ``span``.
+
+        Callers use it to cut trigger words out of a mention before naming or assessing it
+        ("Salmonella infection ruled out" → target "Salmonella infection")."""
+        doc = self._analysis(text, language)
+        fs, fe = doc.text.fold_offset(span[0]), doc.text.fold_offset(span[1])
+        spans = []
+        for index in doc.segments_overlapping(fs, fe):
+            for hit in doc.hits_within(index, fs, fe):
+                if hit.rule.category in (Category.PSEUDO, Category.TERMINATE):
+                    continue
+                if fs <= hit.start and hit.end <= fe:
+                    spans.append(doc.text.orig_span(hit.start, hit.end))
+        return sorted(spans)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _analysis(self, text: str, language: str | None) -> DocAnalysis:
+        key = (text, language)
+        with self._lock:
+            doc = self._cache.get(key)
+            if doc is not None:
+                self._cache.move_to_end(key)
+                return doc
+        doc = analyse(text, self.ruleset, language)
+        with self._lock:
+            self._cache[key] = doc
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return doc
+
+    def _modifier(self, doc: DocAnalysis, category: Category, rule_id: str, span: tuple[int, int],
+                  distance: int) -> Modifier:
+        a, b = doc.text.orig_span(*span)
+        return Modifier(category=category.value, rule_id=rule_id, trigger=doc.text.original[a:b],
+                        trigger_span=(a, b), distance=distance)
+
+    def _trigger_modifiers(self, doc: DocAnalysis, index: int, hits: list[Hit], fs: int, fe: int) -> list[Modifier]:
+        found = []
+        for hit in hits:
+            rule = hit.rule
+            if rule.category in (Category.PSEUDO, Category.TERMINATE):
+                continue
+            if hit.start < fe and fs < hit.end:  # trigger overlaps the target itself
+                if rule.category is Category.VACCINATION:  # "MMR", "hepatitis B vaccine" as the target
+                    found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), 0))
+                continue
+            if rule.direction is Direction.TARGET:
+                continue  # another target type: only a scope boundary here
+            forward = rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL) and hit.end <= fs
+            backward = rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL) and hit.start >= fe
+            if not (forward or backward):
+                continue
+            lo, hi = (hit.end, fs) if forward else (fe, hit.start)
+            distance = doc.tokens_between(lo, hi)
+            if distance > rule.window or self._blocked(doc, doc.hits_within(index, lo, hi), hit, lo, hi):
+                continue
+            found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), distance))
+        return found
+
+    def _blocked(self, doc: DocAnalysis, hits: list[Hit], hit: Hit, lo: int, hi: int) -> bool:
+        """A terminator, another category's trigger / target type, or (clause rows) a comma that
+        is not part of a list ("A, B and C were ruled out" keeps A in scope)."""
+        category = hit.rule.category
+        for other in hits:
+            if other is hit or other.start < lo or other.end > hi:
+                continue
+            other_category = other.rule.category
+            if other_category is Category.PSEUDO:
+                continue
+            if other_category is Category.TERMINATE:
+                if other.rule.applies is None or category in other.rule.applies:
+                    return True
+            elif other_category is not category:
+                ends = self.ruleset.precedence[other_category].ends_scope_of
+                if ends is None or category in ends:
+                    return True
+        if not hit.rule.clause:
+            return False
+        between = doc.text.folded[lo:hi]
+        comma = between.rfind(",")
+        if comma < 0:
+            return False
+        conjunctions = self.ruleset.conjunctions
+        listed = conjunctions.get(hit.rule.language, frozenset()) | conjunctions.get(ANY_LANGUAGE, frozenset())
+        if hit.rule.language == ANY_LANGUAGE:
+            listed = frozenset().union(*conjunctions.values())
+        tail = between[comma + 1:]
+        return not any(token in listed for token in _LIST_TOKEN.findall(tail))
+
+    def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int, limit: int) -> list[Modifier]:
+        found = []
+        for scope in reversed(list(doc.section_index.containing(fs))):   # document order
+            distance = doc.tokens_between(scope.header[1], fs)
+            found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
+        for quote in reversed(list(doc.quote_index.containing(fs))):
+            if fe <= quote.end < limit and not quote.patient_words:
+                found.append(self._modifier(doc, Category.QUOTED, "quote", (quote.start - 1, quote.end + 1),
+                                            doc.tokens_between(quote.start, fs)))
+        return found
+
+    def _decide(self, found: list[Modifier], language: str) -> AssertionResult:
+        if not found:
+            return AssertionResult(language=language)
+        table = self.ruleset.precedence
+        ordered = sorted(found, key=lambda m: (table[Category(m.category)].rank, m.distance, m.trigger_span))
+        winner = ordered[0]
+        precedence = table[Category(winner.category)]
+        certainty = precedence.certainty
+        if certainty is None:
+            certainty = next((table[Category(m.category)].certainty for m in ordered
+                              if table[Category(m.category)].certainty), None)
+        return AssertionResult(
+            assertion=precedence.assertion,
+            category=winner.category,
+            trigger=winner.trigger,
+            trigger_span=winner.trigger_span,
+            rule_id=winner.rule_id,
+            language=language,
+            certainty=certainty,
+            modifiers=tuple(ordered),
+        )
+
+
+@lru_cache(maxsize=1)
+def _default_engine() -> ContextEngine:
+    return ContextEngine.from_folder(kb_path("context"))

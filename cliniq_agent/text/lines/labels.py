@@ -1,0 +1,78 @@
+"""Split text into labelled lines using the label table in kb/known_format/labels.tsv."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+from pydantic import BaseModel, ConfigDict
+
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.core.textnorm import fold
+
+CLINICAL_FIELDS = frozenset({"conditions", "labs", "meds", "vitals", "immunizations"})
+# Free-text fields whose value is clinical prose: the text tiers scan them like unlabelled narrative.
+NARRATIVE_FIELDS = frozenset({"encounter.reason"})
+
+
+class LabelledLine(BaseModel):
+    """One "Label: value" line; ``value_span`` indexes the original text. Frozen: instances are cached."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_no: int
+    label: str
+    field: str
+    value: str
+    value_span: tuple[int, int]
+    line_span: tuple[int, int]
+
+
+@lru_cache(maxsize=1)
+def _label_regex() -> tuple[regex.Pattern[str], dict[str, str]]:
+    fields = {fold(row["label"]): row["field"] for row in kb_table("known_format", "labels.tsv")}
+    alternatives = "|".join(regex.escape(label) for label in sorted(fields, key=len, reverse=True))
+    pattern = regex.compile(rf"^[ \t>*\-]*(?P<label>{alternatives})[ \t]*(?:\([^)\n]*\))?[ \t]*:[ \t]*(?P<value>[^\n]*)$", regex.M)
+    return pattern, fields
+
+
+def labelled_lines(text: str) -> list[LabelledLine]:
+    """Every line that starts with a known label followed by ':'.
+
+    Format detection, the line parser, the fast path's prompt and budget, grounding and the agent all
+    ask for the same text's lines during one run: the split is computed once per text."""
+    return list(_labelled_lines(text))
+
+
+@lru_cache(maxsize=16)
+def _labelled_lines(text: str) -> tuple[LabelledLine, ...]:
+    pattern, fields = _label_regex()
+    folded = fold(text)
+    lines = []
+    line_no, counted_to = 1, 0     # line numbers counted incrementally: once over the text, not once per line
+    for match in pattern.finditer(folded):
+        line_no += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        value_start, value_end = match.span("value")
+        raw_value = text[value_start:value_end]
+        stripped = raw_value.rstrip()
+        lines.append(
+            LabelledLine(
+                line_no=line_no,
+                label=text[match.start("label"):match.end("label")],
+                field=fields[match.group("label")],
+                value=stripped,
+                value_span=(value_start, value_start + len(stripped)),
+                line_span=match.span(),
+            )
+        )
+    return tuple(lines)
+
+
+def known_format_likelihood(text: str) -> float:
+    """Share of non-blank lines that are labelled, 0 when no clinical label (Dx/Lab/Meds/Vitals) is present."""
+    lines = labelled_lines(text)
+    if not any(line.field in CLINICAL_FIELDS for line in lines):
+        return 0.0
+    nonblank = sum(1 for line in text.splitlines() if line.strip())
+    return len(lines) / max(nonblank, 1)

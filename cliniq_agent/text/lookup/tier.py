@@ -1,0 +1,56 @@
+"""Lookup tier: KB names found in text become draft items (tier LOOKUP) with their assertion."""
+
+from __future__ import annotations
+
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.lookup.scanner import find_kb_mentions
+from cliniq_agent.text.markers.markers import non_finding_codes
+from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
+from cliniq_agent.text.spanindex import SpanIndex
+from cliniq_agent.terminology import TerminologyKB
+
+
+def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: ContextEngine,
+                         kb: TerminologyKB | None = None, skip: list[tuple[int, int]] = (),
+                         test_spans: list[tuple[int, int]] = ()) -> CompactRecord:
+    """Items for KB names inside ``spans`` that do not overlap ``skip`` (spans other tiers already coded).
+
+    Inside ``test_spans`` (lab, medication and vital-sign lines) a disease name names the test, the
+    drug's indication or the vaccine, not a diagnosis: no condition comes from there (a positive lab
+    still reaches reportability through its LOINC code and result)."""
+    kb = kb or TerminologyKB.load()
+    record = CompactRecord()
+    skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
+    for mention in find_kb_mentions(text, kb, spans):
+        if (mention.system, mention.code) in non_finding_codes():
+            continue
+        if skip_index.overlaps(mention.span):
+            continue
+        if mention.kind == "conditions" and test_index.overlaps(mention.span):
+            continue
+        item = coded_item(mention.kind, mention.system, mention.code, mention.name)
+        verdict = engine.assess(text, mention.span)
+        item.assertion = verdict.assertion
+        if isinstance(item, Condition) and verdict.certainty == "suspected":
+            item.status = "suspected"
+        item.evidence = [Evidence(tier=Tier.LOOKUP, span=mention.span, text=mention.text,
+                                  rule=f"lookup:{mention.system}" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]
+        getattr(record, mention.kind).append(item)
+    return record
+
+
+def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None) -> None:
+    """Give a condition coded only in ICD-10-CM the SNOMED code of the reportable condition its code
+    precisely indicates ("B20" → HIV infection); broad and exposure links (Z20.822) say too little."""
+    kb = kb or TerminologyKB.load()
+    for condition in record.conditions:
+        if condition.snomed or not condition.icd10:
+            continue
+        link = kb.icd10_condition(condition.icd10)
+        target = kb.condition(link.condition) if link and link.strength == "precise" else None
+        if target is None:
+            continue
+        condition.snomed = kb.diagnosis_condition(target).snomed
+        where = condition.evidence[0] if condition.evidence else None
+        condition.evidence.append(Evidence(tier=Tier.LOOKUP, rule=f"icd10_link:{link.via}",
+                                           text=where.text if where else None, span=where.span if where else None))

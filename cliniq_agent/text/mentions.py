@@ -1,0 +1,251 @@
+"""Turn a clause of clinical text into compact items: split at code markers, name each mention,
+read result/dose/status words, and ask the ConText engine whether it is asserted.
+
+Shared by the known-format line parser (Dx:/Lab:/Meds: clauses) and the free-text regex tier.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+from pydantic import BaseModel
+
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.core.dates import normalize_date
+from cliniq_agent.text.lines.fields import to_ucum
+from cliniq_agent.text.markers.markers import CodeMarker, find_bare_codes, find_code_markers
+from cliniq_agent.text.result_words import interpret, numeric_value
+from cliniq_agent.core.schema import Condition, Evidence, Immunization, Lab, Med, Tier
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.core.textnorm import fold
+
+Item = Condition | Lab | Med | Immunization
+
+_CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n")
+_RESULT_SEPS = (regex.compile(r"\s+[-–—]+\s+"), regex.compile(r"\s*[:=]\s+"), regex.compile(r"\s*,\s+(?=[^,]*$)"))
+_DASH_TAIL = regex.compile(r"\s[—–]\s|\s-\s")  # "Measles — suspected, awaiting IgM": the name ends at the dash
+_TRAILING_BRACKET = regex.compile(r"\[(?P<inner>[^\]]*)\]\s*$")
+_PAREN = regex.compile(r"\s*\((?![^)]*\d{3})[^)]*\)")
+_DOSE = regex.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s*(?:MG|MCG|G|UNT|UNITS?|ML|MEQ|IU|%|MG/ML|MG/KG)\b(?:\s*/\s*\d+(?:[.,]\d+)?\s*(?:MG|MCG|G|ML|UNT))?", regex.I)
+_ROUTES = {"oral": "oral", "by mouth": "oral", "po": "oral", "iv": "intravenous", "intravenous": "intravenous",
+           "im": "intramuscular", "intramuscular": "intramuscular", "subcutaneous": "subcutaneous", "sc": "subcutaneous",
+           "topical": "topical", "inhaled": "inhalation", "nebulized": "inhalation", "intranasal": "nasal"}
+_ROUTE = regex.compile(r"\b(" + "|".join(regex.escape(k) for k in sorted(_ROUTES, key=len, reverse=True)) + r")\b", regex.I)
+_LEADING_NOISE = regex.compile(r"^(?:[\s,:;.\-–—(]|and\b|with\b|plus\b|then\b|also\b|y\b|e\b|et\b)+", regex.I)
+_TRAILING_NOISE = regex.compile(r"[\s,:;.\-–—(]+$")
+_SYSTEM_FIELD = {"snomed": "snomed", "icd10": "icd10", "loinc": "loinc", "rxnorm": "rxnorm", "cvx": "cvx"}
+
+
+class Clause(BaseModel):
+    span: tuple[int, int]
+
+
+@lru_cache(maxsize=1)
+def _status_words() -> dict[str, list[tuple[regex.Pattern[str], str]]]:
+    table: dict[str, list[tuple[regex.Pattern[str], str]]] = {}
+    for row in kb_table("known_format", "statuses.tsv"):
+        pattern = regex.compile(rf"(?<!\w){regex.escape(fold(row['word']))}(?!\w)")
+        table.setdefault(row["kind"], []).append((pattern, row["status"]))
+    return table
+
+
+def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
+    """Split ``text[span]`` at ';' / newlines / ' | ', never inside parentheses or brackets."""
+    start, end = span
+    clauses, depth, cursor = [], 0, start
+    for index in range(start, end):
+        char = text[index]
+        depth += char in "([" 
+        depth -= char in ")]" and depth > 0
+        if depth == 0 and _CLAUSE_SPLIT.match(text, index):
+            clauses.append((cursor, index))
+            cursor = index + 1
+    clauses.append((cursor, end))
+    return [Clause(span=_trim(text, s)) for s in clauses if text[s[0]:s[1]].strip()]
+
+
+def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    start, end = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def status_word(kind: str, text: str) -> str | None:
+    folded = fold(text)
+    for pattern, status in _status_words().get(kind, []):
+        if pattern.search(folded):
+            return status
+    return None
+
+
+def _segments(text: str, clause: Clause, markers: list[CodeMarker]) -> list[tuple[tuple[int, int], list[CodeMarker]]]:
+    """Group markers into mentions: a marker of a new system directly after another joins it
+    ('X (SNOMED 1) (ICD-10 A01.0)'); otherwise each marker closes a mention."""
+    groups: list[tuple[tuple[int, int], list[CodeMarker]]] = []
+    cursor = clause.span[0]
+    for marker in markers:
+        if groups:
+            prev_span, prev_markers = groups[-1]
+            gap = text[prev_markers[-1].span[1]: marker.span[0]]
+            if marker.system not in {m.system for m in prev_markers} and regex.fullmatch(r"[\s,;/()\[\]]*(?:or|and)?[\s,;/()\[\]]*", gap):
+                groups[-1] = ((prev_span[0], marker.span[1]), [*prev_markers, marker])
+                cursor = marker.span[1]
+                continue
+        groups.append(((cursor, marker.span[1]), [marker]))
+        cursor = marker.span[1]
+    if groups:  # text after the last marker (results, specimen, status) belongs to the last mention
+        last_span, last_markers = groups[-1]
+        groups[-1] = ((last_span[0], clause.span[1]), last_markers)
+    return groups or [(clause.span, [])]
+
+
+def clean_name(raw: str) -> str | None:
+    name = regex.sub(r"<[^>]*>?", " ", raw)
+    name = _PAREN.sub("", name)
+    name = _LEADING_NOISE.sub("", name)
+    name = _TRAILING_NOISE.sub("", name)
+    name = regex.sub(r"\s+", " ", name).strip(" \"'")
+    return name or None
+
+
+def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, tier: Tier = Tier.LINE) -> list[Item]:
+    """Items of list ``kind`` ('conditions', 'labs', 'meds', 'immunizations') found in one clause."""
+    start, end = clause.span
+    found = find_code_markers(text[start:end])
+    if tier == Tier.LINE and not any(m.kind == kind for m in found):  # the line's label says what a bare code is
+        found = sorted([*found, *find_bare_codes(text[start:end], kind)], key=lambda m: m.span)
+    markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start)}) for m in found]
+    items: list[Item] = []
+    for (seg_start, seg_end), seg_markers in _segments(text, clause, markers):
+        name_end = seg_markers[0].span[0] if seg_markers else seg_end
+        item = _make(kind, text, (seg_start, name_end), (seg_start, seg_end), seg_markers)
+        if item is None:
+            continue
+        target = _target_span(text, (seg_start, name_end), engine) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
+        verdict = _assess(kind, text, target, clause, engine)
+        item.assertion = verdict.assertion
+        item.evidence = [Evidence(tier=tier, span=(seg_start, seg_end), text=text[seg_start:seg_end],
+                                  rule=";".join([m.rule for m in seg_markers] + ([verdict.rule_id] if verdict.rule_id else [])) or None)]
+        if isinstance(item, Condition) and item.name and verdict.trigger:
+            item.name = _strip_phrase(item.name, verdict.trigger)
+        if isinstance(item, Condition) and verdict.certainty == "suspected" and not item.status:
+            item.status = "suspected"
+        items.append(item)
+    return items
+
+
+def _assess(kind: str, text: str, target: tuple[int, int], clause: Clause, engine: ContextEngine):
+    """Assertion of a mention. For a lab the result words ('not detected', 'negative') describe the
+    result, not whether the test was done, so only the text up to the test name is considered."""
+    if kind != "labs":
+        return engine.assess(text, target)
+    return engine.assess(text, target, until=target[1])
+
+
+def _target_span(text: str, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:
+    """The mention itself: the longest stretch of the name region between trigger words."""
+    start, end = span
+    pieces, cursor = [], start
+    for t_start, t_end in engine.trigger_spans(text, span):
+        pieces.append((cursor, t_start))
+        cursor = max(cursor, t_end)
+    pieces.append((cursor, end))
+    best = None
+    for p_start, p_end in pieces:
+        raw = text[p_start:p_end]
+        stripped = raw.strip(" ,;:-–—()")
+        if stripped and (best is None or len(stripped) > best[1] - best[0]):
+            offset = raw.find(stripped)
+            best = (p_start + offset, p_start + offset + len(stripped))
+    return best
+
+
+def _strip_phrase(name: str, phrase: str) -> str:
+    cleaned = regex.sub(regex.escape(phrase), "", name, flags=regex.I)
+    return clean_name(cleaned) or name
+
+
+def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int], markers: list[CodeMarker]) -> Item | None:
+    raw_name = text[name_span[0]:name_span[1]]
+    after = text[markers[-1].span[1]:seg[1]] if markers else ""
+    codes = {_SYSTEM_FIELD[m.system]: m.code for m in markers}
+    display = next((m.display for m in markers if m.display), None)
+    if kind == "conditions":
+        if not (codes.get("snomed") or codes.get("icd10") or raw_name.strip()):
+            return None
+        name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "condition"))[0]) or display
+        if not name and after.strip():  # "B20 (Human immunodeficiency virus disease)": the name follows the code
+            name = clean_name(after.strip().strip("()[]"))
+        return Condition(name=name, snomed=codes.get("snomed"), icd10=codes.get("icd10"),
+                         status=status_word("condition", text[seg[0]:seg[1]]))
+    if kind == "labs":
+        return _make_lab(text, name_span, after, codes, markers, display)
+    if kind == "meds":
+        segment = text[seg[0]:seg[1]]
+        name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "med"))[0]) or display
+        if not name and not codes.get("rxnorm"):
+            return None
+        dose = _DOSE.search(segment)
+        route = _ROUTE.search(segment)
+        return Med(name=name, rxnorm=codes.get("rxnorm"), dose=dose.group(0) if dose else None,
+                   route=_ROUTES[route.group(1).lower()] if route else None, status=status_word("med", segment))
+    if kind == "immunizations":
+        name = clean_name(raw_name) or display
+        if not name and not codes.get("cvx"):
+            return None
+        return Immunization(name=name, cvx=codes.get("cvx"), date=normalize_date(text[seg[0]:seg[1]]))
+    return None
+
+
+def _strip_status(raw: str, kind: str) -> str:
+    folded = fold(raw)
+    for pattern, _ in _status_words().get(kind, []):
+        match = pattern.search(folded)
+        if match:
+            raw = raw[: match.start()] + " " * (match.end() - match.start()) + raw[match.end():]
+            folded = fold(raw)
+    return raw
+
+
+def _make_lab(text: str, name_span: tuple[int, int], after: str, codes: dict[str, str],
+              markers: list[CodeMarker], display: str | None) -> Lab | None:
+    raw_name = text[name_span[0]:name_span[1]]
+    if not markers:  # "Name - Result [Specimen, status]" or "Name: result"
+        raw_name, after = _split_result(raw_name)
+    specimen, status = None, None
+    bracket = _TRAILING_BRACKET.search(after)
+    if bracket:
+        parts = [p.strip() for p in bracket.group("inner").split(",")]
+        specimen = parts[0] or None
+        status = status_word("lab", bracket.group("inner"))
+        after = after[: bracket.start()]
+    result = after.lstrip(" )]").strip(" -–—:=,;") or None
+    marker_result = next((m for m in markers if m.result), None)
+    if marker_result and not result:
+        result = marker_result.result
+    name = clean_name(raw_name) or display
+    if not name and not codes.get("loinc"):
+        return None
+    interpretation = interpret(result)
+    status = status or (interpretation[0] if interpretation and interpretation[0] == "pending" else None) or status_word("lab", after)
+    lab = Lab(name=name, loinc=codes.get("loinc"), result=result, specimen=specimen, status=status,
+              interpretation=interpretation[0] if interpretation else None,
+              result_code=marker_result.result_code if marker_result else None)
+    number = numeric_value(result) if result and not interpretation else None
+    if number:
+        lab.value, lab.unit = number[0], to_ucum(number[1]) if number[1] else None
+    return lab
+
+
+def _split_result(raw: str) -> tuple[str, str]:
+    """Split an uncoded lab clause into (name, result) at ' - ', ' — ', ': ' or a trailing interpretation."""
+    for separator in _RESULT_SEPS:
+        match = separator.search(raw)
+        if match and match.start() > 0 and (separator is not _RESULT_SEPS[-1] or interpret(raw[match.end():])):
+            return raw[: match.start()], raw[match.end():]
+    return raw, ""
+
