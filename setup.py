@@ -1,4 +1,4 @@
-"""Ship kb/ and prompts/ inside the wheel as cliniq_agent/_data/ (see cliniq_agent/resources.py).
+"""Ship kb/ and prompts/ inside the wheel as cliniq_agent/_data/ (see cliniq_agent/core/resources.py).
 
 They live at the top of the source tree (rules and prompts are data, edited beside the code); an
 editable install reads them there, a regular install from this copy."""
