@@ -295,6 +295,14 @@ def _synonyms(data: Path, *, limit: int | None, variants: list[str]) -> list[Sui
     return run_synonym_suite(data, limit=limit, variants=[v for v in variants if v not in VARIANTS] or None)
 
 
+@suite("narrative-gen")
+def _narrative_gen(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Hand-written 5-language notes (tests/data/narrative_eval): reportable P/R/F1 on dev and held-out, trap FPs."""
+    from cliniq_agent.eval.narrative_gen import run_narrative_gen
+
+    return run_narrative_gen(limit=limit, variants=variants)
+
+
 @suite("throughput")
 def _throughput(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     """docs/s in-process, on the local pool (1 and 2 workers) and on Ray (2 actors); prints its own tables."""
