@@ -9,6 +9,7 @@ import pytest
 
 from cliniq_agent.cda import load_kb
 from cliniq_agent.cda.rules import CdaKb
+from cliniq_agent.core.code_systems import by_oid
 from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.validate import check_code
@@ -55,7 +56,8 @@ def test_code_system_table_maps_the_brief_oids(kb: CdaKb):
         "2.16.840.1.113883.6.8": ("ucum", "http://unitsofmeasure.org"),
     }
     for oid, (short, uri) in expected.items():
-        assert (kb.system_by_oid[oid].short, kb.system_by_oid[oid].uri) == (short, uri)
+        assert (by_oid()[oid].key, by_oid()[oid].uri) == (short, uri)
+        assert kb.system_short(oid) == short
     assert kb.system_short(None, "SNOMED CT") == "snomed"
     assert kb.system_short("1.2.3.999") == "urn:oid:1.2.3.999"
 

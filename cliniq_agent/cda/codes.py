@@ -21,7 +21,7 @@ from cliniq_agent.cda.elements import (
     reference_id,
     xsi_type,
 )
-from cliniq_agent.validate import CodeSystem, normalize_code
+from cliniq_agent.validate import normalize_code
 
 _STANDARD = ("snomed", "loinc", "icd10", "rxnorm", "cvx")
 
@@ -76,7 +76,7 @@ def read_coded(el: Element, ctx: ParseContext, *, depth: int = 0) -> Coded:
         ctx.note(f"code {code!r} is a nullFlavor token, read as no code", el)
         null_flavor, code = null_flavor or code.upper(), None
     if code and system == "icd10":
-        code = normalize_code(CodeSystem.ICD10, code)
+        code = normalize_code("icd10", code)
     translations = tuple(read_coded(tr, ctx, depth=depth + 1) for tr in children(el, "translation")) if depth < 2 else ()
     return Coded(
         element=el,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cliniq_agent.core.code_systems import by_document_name, by_oid
 from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.schema import VITAL_NAMES, Assertion
@@ -57,13 +58,6 @@ class EntryRule(_Frozen):
         return "*" in self.sections or section_kind in self.sections
 
 
-class CodeSystem(_Frozen):
-    oid: str
-    short: str
-    uri: str
-    names: list[str] = Field(default_factory=list)
-
-
 class TriggerTemplate(_Frozen):
     root: str
     name: str
@@ -80,7 +74,6 @@ class CdaKb(_Frozen):
 
     sections: list[SectionRule]
     entries: list[EntryRule]
-    code_systems: list[CodeSystem]
     vitals: dict[str, str]
     interpretation: dict[str, str]
     result_status_v2: dict[str, str]
@@ -116,14 +109,6 @@ class CdaKb(_Frozen):
 
     # ---------------------------------------------------------------- lookups
     @cached_property
-    def system_by_oid(self) -> dict[str, CodeSystem]:
-        return {entry.oid: entry for entry in self.code_systems}
-
-    @cached_property
-    def system_by_name(self) -> dict[str, CodeSystem]:
-        return {name.lower(): entry for entry in self.code_systems for name in entry.names}
-
-    @cached_property
     def section_by_template(self) -> dict[str, SectionRule]:
         return {tid: rule for rule in self.sections for tid in rule.template_ids}
 
@@ -137,10 +122,10 @@ class CdaKb(_Frozen):
 
     def system_short(self, oid: str | None, name: str | None = None) -> str | None:
         """Short system name for a codeSystem OID (or, failing that, a codeSystemName)."""
-        if oid and oid in self.system_by_oid:
-            return self.system_by_oid[oid].short
-        if name and name.strip().lower() in self.system_by_name:
-            return self.system_by_name[name.strip().lower()].short
+        if oid and oid in by_oid():
+            return by_oid()[oid].key
+        if name and name.strip().lower() in by_document_name():
+            return by_document_name()[name.strip().lower()].key
         if oid:
             return f"urn:oid:{oid}"
         return None
@@ -199,7 +184,6 @@ def load_kb(folder: Path | None = None) -> CdaKb:
     folder = folder or kb_path("cda")
     sections = _read(folder, "sections.toml")
     entries = _read(folder, "entries.toml")
-    systems = _read(folder, "code_systems.toml")
     statuses = _read(folder, "statuses.toml")
     artefacts = _read(folder, "artefacts.toml")
     demographics = _read(folder, "demographics.toml")
@@ -211,7 +195,6 @@ def load_kb(folder: Path | None = None) -> CdaKb:
         kb = CdaKb(
             sections=sections["section"],
             entries=entries["rule"],
-            code_systems=systems["system"],
             vitals=_read(folder, "vitals.toml")["vitals"],
             interpretation=_read(folder, "interpretation.toml")["interpretation"],
             result_status_v2=statuses["result_status_v2"],

@@ -13,6 +13,7 @@ import regex
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from cliniq_agent.core.code_systems import code_systems
 from cliniq_agent.fhir import tables
 from cliniq_agent.validate import check_code
 
@@ -81,9 +82,9 @@ def _bindings(resource: dict[str, Any], where: str) -> list[str]:
 
 def _codings(resource: dict[str, Any], where: str) -> list[str]:
     problems = []
-    systems = tables.code_systems()
+    systems = code_systems()
     by_uri = {info.uri: info for info in systems.values()}
-    oid_to_uri = {f"urn:oid:{info.oid}": info.uri for info in systems.values() if info.oid}
+    oid_to_uri = {f"urn:oid:{oid}": info.uri for info in systems.values() for oid in info.oids}
     for path, node in _walk(resource, where):
         if not isinstance(node, dict) or "system" not in node or "code" not in node:
             continue
@@ -91,8 +92,8 @@ def _codings(resource: dict[str, Any], where: str) -> list[str]:
         if system in oid_to_uri and oid_to_uri[system] != system:
             problems.append(f"{path}: system {system} must be written {oid_to_uri[system]}")
         info = by_uri.get(system)
-        if info is not None and info.check is not None and isinstance(code, str):
-            reason = check_code(info.check, code)
+        if info is not None and info.checked and isinstance(code, str):
+            reason = check_code(info.key, code)
             if reason is not None:
                 problems.append(f"{path}: invalid {info.key} code {code!r} ({reason})")
     return problems

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from cliniq_agent.core.code_systems import code_systems
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.values import FhirDate, ParsedNumber, decimal_json, parse_date
 from cliniq_agent.core.schema import Evidence
@@ -101,11 +102,11 @@ def coding(system_key: str, code: str | None, display: str | None = None) -> JSO
     """A coding only when ``code`` passes its system's validity check; None otherwise (the item keeps its text)."""
     if code is None or not code.strip():
         return None
-    info = tables.code_systems()[system_key]
-    if info.check is not None:
-        if check_code(info.check, code) is not None:
+    info = code_systems()[system_key]
+    if info.checked:
+        if check_code(info.key, code) is not None:
             return None
-        code = normalize_code(info.check, code)
+        code = normalize_code(info.key, code)
     result: JSON = {"system": info.uri, "code": code.strip()}
     if display:
         result["display"] = display

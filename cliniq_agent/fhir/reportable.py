@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
+from cliniq_agent.core.code_systems import code_systems, resolve
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.elements import (
     JSON, BuildContext, Built, coding, concept, fixed_coding, reference,
@@ -27,11 +28,10 @@ CodeIndex = dict[tuple[str, str], list[str]]
 
 def code_key(system: str, code: str) -> tuple[str, str] | None:
     """(code-system key, normalised code) for any spelling of the system; None for an unknown system."""
-    key = tables.system_aliases().get(system.strip().casefold())
+    key = resolve(system)
     if key is None:
         return None
-    check = tables.code_systems()[key].check
-    return key, normalize_code(check, code) if check else code.strip()
+    return key, normalize_code(key, code) if code_systems()[key].checked else code.strip()
 
 
 def _trigger_text(trigger: Trigger) -> str:

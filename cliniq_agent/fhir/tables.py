@@ -11,15 +11,10 @@ from functools import lru_cache
 
 import regex
 
+from cliniq_agent.core.code_systems import system_uri
 from cliniq_agent.core.resources import kb_path
 
-
-@dataclass(frozen=True)
-class CodeSystemInfo:
-    key: str
-    uri: str
-    oid: str | None
-    check: str | None  # cliniq_agent.validate.CodeSystem value, or None
+__all__ = ["system_uri"]  # key -> FHIR URI, from the one code-system table (kb/terminology/code_systems.tsv)
 
 
 @dataclass(frozen=True)
@@ -68,32 +63,6 @@ def _dash(value: str) -> str | None:
 def norm_text(text: str) -> str:
     """Case-folded, trimmed, '_'/'-' as spaces, runs of spaces collapsed: the key for word-valued tables."""
     return " ".join(text.replace("_", " ").replace("-", " ").casefold().split())
-
-
-@lru_cache(maxsize=1)
-def code_systems() -> dict[str, CodeSystemInfo]:
-    return {
-        row["key"]: CodeSystemInfo(row["key"], row["uri"], _dash(row["oid"]), _dash(row["check"]))
-        for row in read_tsv("code_systems.tsv")
-    }
-
-
-@lru_cache(maxsize=1)
-def system_aliases() -> dict[str, str]:
-    """Any spelling of a code system (key, alias, URI, OID, urn:oid:OID) -> key."""
-    aliases: dict[str, str] = {}
-    for row in read_tsv("code_systems.tsv"):
-        key = row["key"]
-        names = [key, row["uri"]] + [a for a in row["aliases"].split("|") if a != "-"]
-        if _dash(row["oid"]):
-            names += [row["oid"], f"urn:oid:{row['oid']}"]
-        for name in names:
-            aliases[name.casefold()] = key
-    return aliases
-
-
-def system_uri(key: str) -> str:
-    return code_systems()[key].uri
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +119,7 @@ def lookup_unit(written: str) -> UnitInfo | None:
 @lru_cache(maxsize=1)
 def interpretations() -> dict[str, FixedCode]:
     return {
-        row["written"].casefold(): FixedCode("interpretation", row["code"], row["display"])
+        row["written"].casefold(): FixedCode("v3-observation-interpretation", row["code"], row["display"])
         for row in read_tsv("interpretation.tsv")
     }
 
@@ -191,7 +160,7 @@ def race_ethnicity() -> dict[tuple[str, str], FixedCode]:
 @lru_cache(maxsize=1)
 def encounter_classes() -> tuple[tuple[regex.Pattern[str], FixedCode], ...]:
     return tuple(
-        (regex.compile(row["pattern"], regex.IGNORECASE), FixedCode("actcode", row["code"], row["display"]))
+        (regex.compile(row["pattern"], regex.IGNORECASE), FixedCode("v3-actcode", row["code"], row["display"]))
         for row in read_tsv("encounter_class.tsv")
     )
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import regex
 
+from cliniq_agent.core.code_systems import checked_systems, resolve
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import icd10
 from cliniq_agent.terminology.icd10_links import IcdLinkTable, load_icd10_links
 from cliniq_agent.terminology.models import (
-    SYSTEMS,
     Concept,
     ConditionLink,
     ReportableCondition,
@@ -56,20 +56,8 @@ class MedLink:
 
 def normalize_system(system: str) -> str | None:
     """Short system name from a short name, an HL7 OID, a FHIR URI or a display name."""
-    value = system.strip()
-    lowered = value.lower().removeprefix("urn:oid:")
-    if lowered in SYSTEMS:
-        return lowered
-    for row in _system_aliases():
-        if lowered in row[1]:
-            return row[0]
-    return None
-
-
-@lru_cache(maxsize=1)
-def _system_aliases() -> tuple[tuple[str, frozenset[str]], ...]:
-    rows = read_tsv(kb_path("terminology", "code_systems.tsv"))
-    return tuple((r["system"], frozenset(a.strip().lower() for a in r["aliases"].split("|"))) for r in rows)
+    key = resolve(system)
+    return key if key in checked_systems() else None
 
 
 class TerminologyKB:

@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 SystemName = Literal["snomed", "loinc", "rxnorm", "icd10", "cvx"]
-SYSTEMS: tuple[str, ...] = ("snomed", "loinc", "rxnorm", "icd10", "cvx")
 
 
 class _Frozen(BaseModel):

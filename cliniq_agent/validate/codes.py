@@ -7,10 +7,11 @@ A code that fails here never becomes a FHIR coding; the compact record keeps it 
 from __future__ import annotations
 
 import os
-from enum import Enum
 from functools import lru_cache
 
 import regex
+
+from cliniq_agent.core.code_systems import checked_systems
 
 _LOINC_RE = regex.compile(r"^(\d{1,7})-(\d)$")
 _SNOMED_RE = regex.compile(r"^[1-9]\d{5,17}$")
@@ -34,12 +35,11 @@ _VP = (
 )
 
 
-class CodeSystem(str, Enum):
-    SNOMED = "snomed"
-    LOINC = "loinc"
-    ICD10 = "icd10"
-    RXNORM = "rxnorm"
-    CVX = "cvx"
+def _checked(system: str) -> str:
+    """``system`` when kb/terminology/code_systems.tsv marks it checked; ValueError otherwise."""
+    if system not in checked_systems():
+        raise ValueError(f"{system!r} is not a checked code system")
+    return system
 
 
 def loinc_check_digit(payload: str) -> int:
@@ -90,29 +90,28 @@ def icd10_exists(code: str) -> bool:
     return code in _icd10_codes()
 
 
-def normalize_code(system: CodeSystem | str, code: str) -> str:
+def normalize_code(system: str, code: str) -> str:
     """Canonical spelling: trimmed; ICD-10-CM upper-case with its dot after the category."""
-    system = CodeSystem(system)
+    system = _checked(system)
     code = code.strip()
-    if system is CodeSystem.ICD10:
+    if system == "icd10":
         code = code.upper().replace(" ", "")
         if "." not in code and len(code) > 3:
             code = f"{code[:3]}.{code[3:]}"
     return code
 
 
-def check_code(system: CodeSystem | str, code: str) -> str | None:
+def check_code(system: str, code: str) -> str | None:
     """Return ``None`` when ``code`` is valid for ``system``, else a one-line reason."""
-    system = CodeSystem(system)
     code = normalize_code(system, code)
-    if system is CodeSystem.LOINC:
+    if system == "loinc":
         match = _LOINC_RE.match(code)
         if not match:
             return "not in LOINC NNNNN-C form"
         if loinc_check_digit(match.group(1)) != int(match.group(2)):
             return "LOINC mod-10 check digit fails"
         return None
-    if system is CodeSystem.SNOMED:
+    if system == "snomed":
         if not _SNOMED_RE.match(code):
             return "not a 6-18 digit SNOMED CT identifier"
         if not verhoeff_valid(code):
@@ -120,14 +119,14 @@ def check_code(system: CodeSystem | str, code: str) -> str | None:
         if code[-3:-1] not in {"00", "10"}:
             return "SNOMED CT identifier is not a concept id (partition)"
         return None
-    if system is CodeSystem.ICD10:
+    if system == "icd10":
         if not _ICD10_RE.match(code):
             return "not in ICD-10-CM form"
         if not icd10_exists(code):
             return "not an ICD-10-CM code (simple-icd-10-cm)"
         return None
-    if system is CodeSystem.RXNORM:
+    if system == "rxnorm":
         return None if _NUMERIC_RE.match(code) else "RxNorm id must be numeric"
-    if system is CodeSystem.CVX:
+    if system == "cvx":
         return None if _CVX_RE.match(code) else "CVX code must be 1-3 digits"
     raise ValueError(f"unknown code system {system}")

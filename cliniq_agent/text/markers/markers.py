@@ -9,6 +9,7 @@ from typing import Literal
 import regex
 from pydantic import BaseModel
 
+from cliniq_agent.core.code_systems import by_oid
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.textnorm import fold
 from cliniq_agent.validate import normalize_code
@@ -107,11 +108,6 @@ def instructed(text: str, span: tuple[int, int]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _system_by_oid() -> dict[str, str]:
-    return {row["oid"]: row["system"] for row in kb_table("regex", "code_systems.tsv")}
-
-
-@lru_cache(maxsize=1)
 def non_finding_codes() -> frozenset[tuple[str, str]]:
     """(system, code) pairs that label a structure (problem type, section, document), never a finding."""
     return frozenset((row["system"], row["code"]) for row in kb_table("regex", "non_finding_codes.tsv"))
@@ -119,10 +115,15 @@ def non_finding_codes() -> frozenset[tuple[str, str]]:
 
 def _block_has_loinc(block: str) -> bool:
     return any(
-        _system_by_oid().get(_attrs(m.group("attrs")).get("codeSystem", "")) == "loinc"
+        _system_key(_attrs(m.group("attrs")).get("codeSystem", "")) == "loinc"
         and m.group("tag").split(":")[-1].lower() == "code"
         for m in _XML_TAG.finditer(block)
     )
+
+
+def _system_key(oid: str) -> str | None:
+    system = by_oid().get(oid)
+    return system.key if system else None
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -171,7 +172,7 @@ def _xml_markers(text: str) -> list[CodeMarker]:
     for match in _XML_TAG.finditer(text):
         local = match.group("tag").split(":")[-1].lower()
         attrs = _attrs(match.group("attrs"))
-        system = _system_by_oid().get(attrs.get("codeSystem", ""))
+        system = _system_key(attrs.get("codeSystem", ""))
         if system not in _KIND_BY_SYSTEM or not attrs.get("code"):
             continue
         code = normalize_code(system, attrs["code"])
