@@ -23,8 +23,8 @@ def test_set_has_two_hundred_notes_in_five_languages():
 def test_gold_is_rctc_and_traps_have_none():
     conditions = _rctc_conditions()
     for note in load_notes():
-        assert set(note.gold) <= conditions, note.id
-        assert bool(note.trap) != bool(note.gold), note.id
+        assert set(note.gold) | set(note.gold_jurisdictional) <= conditions, note.id
+        assert bool(note.trap) != bool(note.gold or note.gold_jurisdictional), note.id
         assert note.source, note.id
 
 

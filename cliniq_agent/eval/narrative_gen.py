@@ -31,7 +31,8 @@ class NarrativeNote(BaseModel):
     id: str
     lang: str
     text: str
-    gold: list[str]
+    gold: list[str]                       # nationally notifiable conditions present (what record.reportable lists)
+    gold_jurisdictional: list[str] = []   # present, but reportable only where a state rule asks (not scored)
     trap: str | None = None
     source: list[dict[str, str]]
     split: str
