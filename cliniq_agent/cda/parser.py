@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from cliniq_agent.cda.acts import read_acts
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.header import EncounterActivity, extract_encounter_activity, read_encounter, read_patient
 from cliniq_agent.cda.rules import CdaKb, EntryRule, default_kb
@@ -109,6 +110,7 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
             else:
                 items.add(out)
 
+    acts = read_acts(ctx)  # issue 11: allergies, procedures, orders, reports, practitioners (kb/cda/acts.toml)
     record = CompactRecord(
         patient=read_patient(ctx),
         encounter=read_encounter(ctx, activities, items.conditions),
@@ -118,6 +120,11 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
         vitals=items.vitals,
         immunizations=items.immunizations,
         social=fold_social(facts, travel, ctx.notes),
+        allergies=acts.allergies,
+        procedures=acts.procedures,
+        orders=acts.orders,
+        reports=acts.reports,
+        practitioners=acts.practitioners,
     )
     triggers = collect_triggers(ctx)
     if kind != "rr" and root.find(f".//{CDA}section") is not None and not triggers:

@@ -148,6 +148,90 @@ class Immunization(_Item):
     status: str | None = None
 
 
+class Code(BaseModel):
+    """One coding as the document wrote it: system key (``snomed``, ``rxnorm`` …, or ``urn:oid:…``), code, display."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
+    code: str
+    display: str | None = None
+
+
+class EntryId(BaseModel):
+    """The source entry's identifier (CDA ``id``): root OID/UUID and optional extension."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: str
+    extension: str | None = None
+
+
+class _ActItem(_Item):
+    """Items read from CDA acts (allergies, procedures, orders, reports): codes in a list, every system kept."""
+
+    name: str | None = None
+    codes: list[Code] = Field(default_factory=list)
+    entry_id: EntryId | None = None
+
+
+class Allergy(_ActItem):
+    """Allergy/intolerance: ``codes`` = the substance (absent for "no known allergy", see ``no_known``)."""
+
+    type: str | None = None          # allergy | intolerance
+    category: str | None = None      # medication | food | environment | biologic
+    criticality: str | None = None   # low | high | unable-to-assess
+    reactions: list[str] = Field(default_factory=list)
+    severity: str | None = None      # mild | moderate | severe
+    status: str | None = None        # active | inactive | resolved
+    onset: str | None = None
+    no_known: bool = False           # a negated allergy entry without a substance: "no known (drug) allergy"
+
+
+class Procedure(_ActItem):
+    date: str | None = None
+    end: str | None = None
+    status: str | None = None        # completed | active | aborted | cancelled …
+
+
+class Order(_ActItem):
+    """Something ordered or planned: a lab test, procedure, act, encounter or medication (moodCode INT/RQO …)."""
+
+    kind: str                        # lab | procedure | observation | act | encounter | medication
+    intent: str = "order"            # order | plan | proposal (from moodCode)
+    status: str | None = None        # active | completed | cancelled | on-hold …
+    date: str | None = None
+    trigger: bool = False            # eICR trigger-code template or RCTC-marked code
+    value_set: str | None = None     # RCTC value set OID the trigger code was matched from
+    value_set_version: str | None = None
+    dose: str | None = None          # medication orders
+    route: str | None = None
+
+
+class Report(_ActItem):
+    """A result organizer (panel/battery): its member observations by source locator (the labs' evidence)."""
+
+    date: str | None = None
+    status: str | None = None        # final | preliminary | pending …
+    results: list[str] = Field(default_factory=list)
+
+
+class Practitioner(BaseModel):
+    """A clinician named as author, performer or responsible party, with the organization they act for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    npi: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    phone: str | None = None
+    address: str | None = None
+    organization: str | None = None
+    organization_npi: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    issues: list[CodeIssue] = Field(default_factory=list)
+
+
 class Travel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -199,14 +283,27 @@ class CompactRecord(BaseModel):
     immunizations: list[Immunization] = Field(default_factory=list)
     social: Social = Field(default_factory=Social)
     reportable: list[Reportable] = Field(default_factory=list)
+    allergies: list[Allergy] = Field(default_factory=list)
+    procedures: list[Procedure] = Field(default_factory=list)
+    orders: list[Order] = Field(default_factory=list)
+    reports: list[Report] = Field(default_factory=list)
+    practitioners: list[Practitioner] = Field(default_factory=list)
 
     ITEM_LISTS: ClassVar[tuple[str, ...]] = ("conditions", "labs", "meds", "vitals", "immunizations")
+    #: Lists read from CDA acts (issue 11); asserted-only like ITEM_LISTS, merged by merge_validate on their own.
+    ACT_LISTS: ClassVar[tuple[str, ...]] = ("allergies", "procedures", "orders", "reports")
+    #: Keys left out of the compact JSON while empty, so outputs without these sections keep their shape.
+    OPTIONAL_LISTS: ClassVar[tuple[str, ...]] = (*ACT_LISTS, "practitioners")
 
     def to_compact(self, *, evidence: bool = True) -> dict[str, Any]:
-        """JSON-ready dict; every key present, ``assertion`` left out (lists are asserted-only)."""
+        """JSON-ready dict; every key present (the optional lists only when non-empty), ``assertion`` left out
+        (lists are asserted-only)."""
         data = self.model_dump(mode="json")
-        for key in self.ITEM_LISTS:
-            for item in data[key]:
+        for key in self.OPTIONAL_LISTS:
+            if not data[key]:
+                del data[key]
+        for key in (*self.ITEM_LISTS, *self.ACT_LISTS):
+            for item in data.get(key, []):
                 item.pop("assertion", None)
         if not evidence:
             _strip_key(data, "evidence")

@@ -14,6 +14,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
+from cliniq_agent.fhir.act_bundle import build_act_resources, build_medication_event, link_diagnoses
 from cliniq_agent.fhir.clinical import build_condition, build_immunization, build_medication
 from cliniq_agent.fhir.demographics import build_encounter, build_organization, build_patient
 from cliniq_agent.fhir.elements import ID_NAMESPACE, BuildContext, Built
@@ -28,7 +29,7 @@ from cliniq_agent.core.schema import Assertion, CompactRecord
 
 def _check_asserted(record: CompactRecord) -> None:
     """The bundle states facts: a draft still holding negated/historical mentions must not reach it."""
-    for name in CompactRecord.ITEM_LISTS:
+    for name in (*CompactRecord.ITEM_LISTS, *CompactRecord.ACT_LISTS):
         for index, item in enumerate(getattr(record, name)):
             if item.assertion is not Assertion.PRESENT:
                 raise ValueError(
@@ -86,13 +87,15 @@ def build_bundle(
         _index(codes, built[-1], [("loinc", lab.loinc), ("snomed", lab.result_code)])
     built += build_vitals(record.vitals, ctx)
     for i, med in enumerate(record.meds):
-        built.append(build_medication(med, i, ctx))
+        built.append(build_medication_event(med, i, ctx) or build_medication(med, i, ctx))
         _index(codes, built[-1], [("rxnorm", med.rxnorm)])
     for i, immunization in enumerate(record.immunizations):
         built.append(build_immunization(immunization, i, ctx))
         _index(codes, built[-1], [("cvx", immunization.cvx)])
     built += build_social(record.social, ctx)
     built += [build_reportable(item, i, ctx, codes) for i, item in enumerate(record.reportable)]
+    built += build_act_resources(record, ctx, built)
+    link_diagnoses(encounter, built)
 
     provenance = [build_run_provenance(built, ctx, source_name=source_name, source_sha256=source_sha256,
                                        recorded=recorded)]

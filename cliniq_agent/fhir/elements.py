@@ -31,6 +31,8 @@ class Built:
     full_url: str
     evidence: list[Evidence] = field(default_factory=list)
     derived_from: list[str] = field(default_factory=list)  # fullUrls of resources this one was inferred from
+    # eICR trigger-code flag extension of a triggering order, for the Composition.section.entry that lists it
+    trigger: dict[str, Any] | None = None
 
     @property
     def resource_type(self) -> str:

@@ -57,7 +57,40 @@ def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]
                     excluded.append(_excluded(list_name, item, "no valid code and no name"))
                     continue
                 _add_or_merge(getattr(record, list_name), identities[list_name], list_name, item)
+        _merge_acts(record, draft, excluded)
     return record, excluded
+
+
+def _merge_acts(record: CompactRecord, draft: Draft, excluded: list[ExcludedItem]) -> None:
+    """Allergies, procedures, orders, reports (CDA acts, one producer): codes validated, non-asserted items to
+    the excluded list; practitioners carried as read."""
+    for list_name in CompactRecord.ACT_LISTS:
+        for item in getattr(draft.record, list_name):
+            item = item.model_copy()
+            _validate_act_codes(item)
+            if not item.assertion.asserted:
+                excluded.append(_excluded(list_name, item, f"{item.assertion.value} ({draft.producer})"))
+            elif not (item.name or item.codes):
+                excluded.append(_excluded(list_name, item, "no valid code and no name"))
+            else:
+                getattr(record, list_name).append(item)
+    record.practitioners.extend(person.model_copy() for person in draft.record.practitioners)
+
+
+_CHECKED_SYSTEMS = frozenset(field for fields in _CODE_FIELDS.values() for field in fields)
+
+
+def _validate_act_codes(item: Any) -> None:
+    """A coding in a checked system that fails its check leaves ``codes`` for ``issues`` (never reaches FHIR)."""
+    kept = []
+    for code in item.codes:
+        problem = check_code(code.system, code.code) if code.system in _CHECKED_SYSTEMS else None
+        if problem:
+            item.issues = [*item.issues, CodeIssue(field=code.system, code=code.code, problem=problem)]
+        else:
+            kept.append(code)
+    if len(kept) != len(item.codes):
+        item.codes = kept
 
 
 def _merge_singletons(target: CompactRecord, source: CompactRecord) -> None:
