@@ -40,7 +40,7 @@ _FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CA
 class EngineActor:
     """A Ray Data actor: one warm Engine, applied to each batch of documents."""
 
-    def __init__(self, options_json: str, want_fhir: bool) -> None:
+    def __init__(self, options_json: str, want_fhir: bool | str) -> None:
         from cliniq_agent.engine import Engine
 
         self.engine = Engine(RunOptions.model_validate_json(options_json)).warm()
@@ -72,7 +72,7 @@ def read_documents(paths: str | list[str], **read_args: Any) -> ray.data.Dataset
 
 
 def extract_dataset(dataset: ray.data.Dataset, *, options: RunOptions | None = None, actors: int = 2,
-                    batch_size: int = DOCS_PER_BLOCK, want_fhir: bool = True, cpus_per_actor: float = 1.0) -> ray.data.Dataset:
+                    batch_size: int = DOCS_PER_BLOCK, want_fhir: bool | str = True, cpus_per_actor: float = 1.0) -> ray.data.Dataset:
     """Map ``dataset`` (rows with ``bytes`` and ``path``) to result rows on ``actors`` warm-Engine actors."""
     options = options or RunOptions(use_llm=False)
     return dataset.map_batches(
@@ -85,7 +85,7 @@ def extract_dataset(dataset: ray.data.Dataset, *, options: RunOptions | None = N
     )
 
 
-def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, want_fhir: bool,
+def run_cases_on_ray(cases: list[Case], *, options: RunOptions, actors: int, want_fhir: bool | str,
                      address: str | None = None) -> Iterator[CaseResult]:
     """Batch back end: read the cases here, extract them on Ray, yield CaseResults as rows stream back."""
     import ray

@@ -21,6 +21,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("prometheus_client")
 
+from cliniq_agent.fhir import bundle_problems  # noqa: E402
 from cliniq_agent.service.local import LocalServer, local_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,16 +170,16 @@ def test_bad_input_message_is_the_clis(client: httpx.Client, tmp_path: Path) -> 
     assert "error: " + _assert_error(response, 422, "bad_input")["message"] == cli.stderr.strip()
 
 
-@pytest.mark.parametrize(("params", "json_body", "fragment"), [
-    ({"format": "fhir-document"}, None, "not available in this version"),
-])
-def test_later_features_answer_422(client: httpx.Client, params: dict, json_body: dict | None,
-                                   fragment: str) -> None:
-    if json_body is None:
-        response = client.post("/v1/extract", params=params, content=b"Dx: Pertussis")
-    else:
-        response = client.post("/v1/extract", params=params, json=json_body)
-    assert fragment in _assert_error(response, 422, "unsupported")["message"]
+def test_fhir_document_format_answers_a_document_bundle(client: httpx.Client) -> None:
+    response = client.post("/v1/extract", params={"format": "fhir-document"},
+                           content=(EXAMPLES / "eicr_pertussis.xml").read_bytes(),
+                           headers={"Content-Type": "application/xml"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["format"] == "fhir-document"
+    bundle = body["result"]
+    assert bundle["type"] == "document" and bundle["entry"][0]["resource"]["resourceType"] == "Composition"
+    assert bundle_problems(bundle) == []
 
 
 def test_an_rr_in_the_envelope_adds_the_rr_cross_check(client: httpx.Client) -> None:

@@ -3,7 +3,7 @@
     OUT/batch.json            the options the batch ran with (``--resume`` refuses other options)
     OUT/manifest.jsonl        one row per input: input, sha256, status, route, run id, ms, counts, error …
     OUT/results/<case>.json   compact record (--format compact)
-    OUT/results/<case>.fhir.json   FHIR R4 Bundle (--format fhir, and ndjson)
+    OUT/results/<case>.fhir.json   FHIR R4 Bundle (--format fhir and ndjson: collection; fhir-document: document)
     OUT/fhir/<Type>.ndjson    FHIR Bulk Data layout: one resource per line, one file per resource type (ndjson)
 
 Every file is written to a temporary name in its folder and renamed into place, so a crash or a kill
@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 
 from cliniq_agent.batch.work import CaseResult
 
-Format = Literal["compact", "fhir", "ndjson"]
+Format = Literal["compact", "fhir", "fhir-document", "ndjson"]
 MANIFEST = "manifest.jsonl"
 SETTINGS = "batch.json"
 

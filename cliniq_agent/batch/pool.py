@@ -28,7 +28,7 @@ KILL_GRACE_S = 30.0  # on top of the Engine's time budget before a stuck worker 
 MAX_STARTUP_FAILURES = 3
 
 
-def _worker_main(conn: Connection, options_json: str, want_fhir: bool) -> None:
+def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str) -> None:
     """Worker process: warm an Engine, then extract the cases the parent sends until it sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from cliniq_agent.engine import Engine
@@ -48,7 +48,7 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, context: mp.context.BaseContext, options_json: str, want_fhir: bool) -> None:
+    def __init__(self, context: mp.context.BaseContext, options_json: str, want_fhir: bool | str) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, options_json, want_fhir), daemon=True,
                                        name="cliniq-batch-worker")
@@ -81,7 +81,7 @@ class _Worker:
 class LocalPool:
     """Run cases on ``workers`` processes; ``run`` yields one CaseResult per case, in completion order."""
 
-    def __init__(self, workers: int, options: RunOptions, *, want_fhir: bool = False,
+    def __init__(self, workers: int, options: RunOptions, *, want_fhir: bool | str = False,
                  kill_after_s: float | None = None) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")

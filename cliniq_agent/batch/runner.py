@@ -121,7 +121,7 @@ def run_batch(cases: list[Case], out: Path, *, options: RunOptions, output_forma
     sink = progress or ProgressSink()
     sink.start(total=len(todo), skipped=len(keep))
     clock = time.perf_counter()
-    want_fhir = output_format != "compact"
+    want_fhir: bool | str = "document" if output_format == "fhir-document" else output_format != "compact"
     try:
         for result in _results(todo, options=options, workers=workers, engine=engine, want_fhir=want_fhir,
                                ray_address=ray_address):
@@ -143,7 +143,7 @@ def run_batch(cases: list[Case], out: Path, *, options: RunOptions, output_forma
     return summary
 
 
-def _results(cases: list[Case], *, options: RunOptions, workers: int, engine: EngineKind, want_fhir: bool,
+def _results(cases: list[Case], *, options: RunOptions, workers: int, engine: EngineKind, want_fhir: bool | str,
              ray_address: str | None) -> Iterator[CaseResult]:
     if not cases:
         return iter(())

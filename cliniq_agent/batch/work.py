@@ -45,16 +45,17 @@ class CaseResult(BaseModel):
 
 
 def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, rr: str | None = None,
-             read_error: str | None = None, want_fhir: bool = False, rr_raw: bytes | None = None) -> CaseResult:
+             read_error: str | None = None, want_fhir: bool | str = False, rr_raw: bytes | None = None) -> CaseResult:
     """Extract one document already read into ``raw`` (or record why it could not be read); with ``rr_raw``
-    (the paired RR's bytes) the run is cross-checked against it."""
+    (the paired RR's bytes) the run is cross-checked against it. ``want_fhir``: True for the collection Bundle,
+    "document" for the FHIR document Bundle (built after the run, from the record)."""
     clock = time.perf_counter()
     base: dict[str, Any] = {"case_id": case_id, "input": display, "rr": rr, "peak_rss_mb": peak_rss_mb()}
     if raw is None:
         return CaseResult(**base, status="rejected", error=read_error or "unreadable input", ms=_ms(clock))
     base["sha256"] = hashlib.sha256(raw).hexdigest()
     rr_problem = _unusable_rr(rr_raw, rr) if rr_raw is not None else None  # the eICR's result stands without it
-    outcome = engine.try_extract(raw, source_name=display, build_fhir=want_fhir,
+    outcome = engine.try_extract(raw, source_name=display, build_fhir=want_fhir is True,
                                  **({"rr": rr_raw} if rr_raw is not None and rr_problem is None else {}))
     if outcome.extraction is None:  # rejected input, or an internal bug on this document: the batch goes on
         error = outcome.error if outcome.status == "rejected" else f"internal error: {outcome.error}"
@@ -68,7 +69,8 @@ def run_case(engine: Engine, *, case_id: str, display: str, raw: bytes | None, r
         reportable=[item.snomed for item in record.reportable if item.snomed],
         rr_check={"rr_unusable": [rr_problem]} if rr_problem else _rr_check_row(extraction),
         compact_json=json.dumps(extraction.to_compact(), ensure_ascii=False),
-        fhir_json=json.dumps(extraction.to_fhir(), ensure_ascii=False) if want_fhir else None,
+        fhir_json=json.dumps(extraction.to_fhir_document() if want_fhir == "document" else extraction.to_fhir(),
+                             ensure_ascii=False) if want_fhir else None,
     )
 
 

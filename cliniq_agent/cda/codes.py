@@ -21,6 +21,7 @@ from cliniq_agent.cda.elements import (
     reference_id,
     xsi_type,
 )
+from cliniq_agent.core.schema import Code
 from cliniq_agent.validate import normalize_code
 
 _STANDARD = ("snomed", "loinc", "icd10", "rxnorm", "cvx")
@@ -89,6 +90,36 @@ def read_coded(el: Element, ctx: ParseContext, *, depth: int = 0) -> Coded:
         value_set=attr(el, SDTC_VALUE_SET),
         translations=translations,
     )
+
+
+def codes_of(coded: Coded | None, ctx: ParseContext, *, held: tuple[tuple[str, str | None], ...] = ()) -> list[Code]:
+    """Every code of ``coded`` (primary and <translation>s, nested too) as compact ``Code``s, except those the item
+    already holds in its own code fields (``held``: (system key, code) pairs) and structural placeholders.
+
+    Why: a document's alternative codes (CVX beside NDC, ICD-10-CM beside SNOMED CT, a lab's local code) belong in
+    the same FHIR CodeableConcept; the system stays the table key, or ``urn:oid:<OID>`` for an unknown system."""
+    if coded is None:
+        return []
+    skip = {(system, code) for system, code in held if code}
+    found: list[Code] = []
+
+    def walk(coding: Coded) -> None:
+        key = (coding.system, coding.code)
+        if coding.code and coding.system and key not in skip and not ctx.kb.is_artefact(*key):
+            skip.add(key)
+            found.append(Code(system=coding.system, code=coding.code, display=coding.display))
+        for translation in coding.translations:
+            walk(translation)
+
+    walk(coded)
+    return found
+
+
+def differing_text(coded: Coded | None, name: str | None) -> str | None:
+    """The coded element's originalText when the item's name is something else (its displayName): kept so the
+    FHIR CodeableConcept.text can say what the clinician wrote."""
+    text = coded.original_text.strip() if coded is not None and coded.original_text else None
+    return text if text and text != (name or "").strip() else None
 
 
 def original_text(el: Element | None, ctx: ParseContext) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cliniq_agent.cda.codes import Coded, original_text, read_coded
+from cliniq_agent.cda.codes import Coded, codes_of, differing_text, original_text, read_coded
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.rules import EntryRule
 from cliniq_agent.cda.elements import Element, attr, child, effective_start, normalize_space
@@ -65,6 +65,8 @@ def extract_medication(el: Element, rule: EntryRule, section: SectionRef | None,
         status=_med_status(el, assertion, section, ctx),
         assertion=assertion,
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("rxnorm", rx.code if rx else None),)),
+        original_text=differing_text(coded, name),
     )
 
 
@@ -106,4 +108,6 @@ def extract_immunization(el: Element, rule: EntryRule, section: SectionRef | Non
         status=status,
         assertion=assertion,
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("cvx", cvx.code if cvx else None),)),
+        original_text=differing_text(coded, name),
     )

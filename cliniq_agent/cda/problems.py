@@ -7,7 +7,7 @@ The finding is in <value> (CD), not <code>: code carries the problem *type* (282
 
 from __future__ import annotations
 
-from cliniq_agent.cda.codes import Coded, original_text, read_coded
+from cliniq_agent.cda.codes import Coded, codes_of, differing_text, original_text, read_coded
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.rules import EntryRule
 from cliniq_agent.cda.elements import Element, attr, child, time_bounds, xsi_type
@@ -50,6 +50,8 @@ def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, 
         status=rule.status or _status(el, ctx),
         assertion=assertion,
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("snomed", snomed), ("icd10", icd10))),
+        original_text=differing_text(coded, name),
     )
 
 

@@ -47,8 +47,9 @@ class RecordItems:
             self._list_for(item).append(item)
             return
         first.evidence = [*first.evidence, *item.evidence]
+        first.absorb_codes(item)
         for field in type(item).model_fields:
-            if field in ("evidence", "issues", "assertion"):
+            if field in ("evidence", "issues", "assertion", "translations", "result_translations"):
                 continue
             if getattr(first, field) is None and getattr(item, field) is not None:
                 setattr(first, field, getattr(item, field))

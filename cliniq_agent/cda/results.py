@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cliniq_agent.cda.codes import Coded, ObsValue, read_coded, read_value
+from cliniq_agent.cda.codes import Coded, ObsValue, codes_of, differing_text, read_coded, read_value
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.rules import EntryRule
 from cliniq_agent.cda.elements import Element, attr, child, time_bounds
@@ -105,6 +105,9 @@ def extract_lab_result(el: Element, rule: EntryRule, section: SectionRef | None,
         status=_result_status(el, organizer, ctx),
         assertion=ctx.assertion(el, section),
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("loinc", loinc),)),
+        original_text=differing_text(coded, name),
+        result_translations=codes_of(value.coded if value else None, ctx, held=(("snomed", result_code),)),
     )
 
 
@@ -133,6 +136,8 @@ def extract_lab_order(el: Element, rule: EntryRule, section: SectionRef | None, 
         assertion=assertion,
         specimen=_specimen(el, None, ctx),
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("loinc", loinc),)),
+        original_text=differing_text(coded, name),
     )
 
 
@@ -165,4 +170,6 @@ def extract_vital(el: Element, rule: EntryRule, section: SectionRef | None, ctx:
         date=_date(el, organizer),
         assertion=ctx.assertion(el, section),
         evidence=[ctx.evidence(el, rule, name)],
+        translations=codes_of(coded, ctx, held=(("loinc", loinc),)),
+        original_text=differing_text(coded, name),
     )

@@ -27,6 +27,7 @@ internal error; 2 bad usage; 130 interrupted (continue with --resume)."""
 class BatchFormat(str, Enum):
     compact = "compact"
     fhir = "fhir"
+    fhir_document = "fhir-document"
     ndjson = "ndjson"
 
 
@@ -38,7 +39,7 @@ class EngineChoice(str, Enum):
 def batch(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs ('data/**/*.xml'), .zip archives, or '-'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be new unless --resume).")],
-    output_format: Annotated[BatchFormat, typer.Option("--format", "-f", help="compact JSON per input, a FHIR Bundle per input, or FHIR Bulk NDJSON per resource type (plus the bundles).")] = BatchFormat.compact,
+    output_format: Annotated[BatchFormat, typer.Option("--format", "-f", help="compact JSON per input, a FHIR Bundle per input (fhir: collection; fhir-document: document with an eICR Composition), or FHIR Bulk NDJSON per resource type (plus the bundles).")] = BatchFormat.compact,
     workers: Annotated[Optional[int], typer.Option(help="Worker processes (local) or Ray actors; default: the CPU cores available.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Deterministic tiers only; no language model.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a batch in --out: skip inputs whose output is complete for the same options; rerun errors and unfinished ones.")] = False,

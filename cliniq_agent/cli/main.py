@@ -39,6 +39,7 @@ app.add_typer(models_app, name="models")
 class OutputFormat(str, Enum):
     compact = "compact"
     fhir = "fhir"
+    fhir_document = "fhir-document"  # a FHIR document Bundle: eICR Composition first (issue 11)
 
 
 def _version(value: bool) -> None:
@@ -58,7 +59,7 @@ def main_callback(
 @app.command()
 def run(
     source: Annotated[str, typer.Argument(help="eICR file (CDA XML or text), or '-' for stdin.")],
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="compact JSON or a FHIR R4 Bundle.")] = OutputFormat.compact,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="compact JSON, a FHIR R4 collection Bundle, or a FHIR document Bundle (eICR Composition).")] = OutputFormat.compact,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON here instead of stdout.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Deterministic tiers only; no language model.")] = False,
     model: Annotated[Optional[Path], typer.Option(help="Base GGUF model to use instead of the bundled default.")] = None,
@@ -85,7 +86,7 @@ def run(
     result = extract(path_or_stdin, use_llm=not no_llm, model_path=model, lora_path=lora, chat_format=chat_format,
                      recover_xml=recover, build_fhir=output_format is OutputFormat.fhir, persist_trace=not no_trace,
                      prompt_style=prompt_style, rr=rr)
-    payload = result.to_fhir() if output_format is OutputFormat.fhir else result.to_compact(evidence=evidence)
+    payload = result.to_format(output_format.value, evidence=evidence)
     text = json.dumps(payload, ensure_ascii=False, indent=indent)
     if out is None:
         sys.stdout.write(text + "\n")

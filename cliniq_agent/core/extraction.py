@@ -45,3 +45,25 @@ class Extraction(BaseModel):
 
                 self.fhir_bundle = with_rr_observations(self.fhir_bundle, self.rr_check, self.run_id)
         return self.fhir_bundle
+
+    def to_fhir_document(self) -> dict[str, Any]:
+        """The record as a FHIR R4 document Bundle: an eICR Composition first, then the resources of to_fhir()."""
+        from cliniq_agent.fhir.document import build_document
+
+        document = build_document(self.record, run_id=self.run_id, source_name=self.source_name,
+                                  source_sha256=self.source_sha256)
+        if self.rr_check is not None:
+            from cliniq_agent.rrcheck.fhir import with_rr_observations
+
+            document = with_rr_observations(document, self.rr_check, self.run_id)
+        return document
+
+    def to_format(self, output_format: str, *, evidence: bool = True) -> dict[str, Any]:
+        """The payload of an output format: ``compact``, ``fhir`` (collection) or ``fhir-document``."""
+        if output_format == "fhir":
+            return self.to_fhir()
+        if output_format == "fhir-document":
+            return self.to_fhir_document()
+        if output_format == "compact":
+            return self.to_compact(evidence=evidence)
+        raise ValueError(f"unknown output format {output_format!r}: choose compact, fhir or fhir-document")

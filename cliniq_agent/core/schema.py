@@ -12,7 +12,7 @@ import json
 from enum import Enum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 VitalName = Literal["temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi"]
 VITAL_NAMES: tuple[str, ...] = ("temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi")
@@ -71,12 +71,53 @@ class CodeIssue(BaseModel):
     problem: str
 
 
+#: item code field -> (the list a differing code goes to when two mentions merge, its system key)
+_CODE_FIELDS: dict[str, tuple[str, str]] = {
+    "snomed": ("translations", "snomed"), "icd10": ("translations", "icd10"), "loinc": ("translations", "loinc"),
+    "rxnorm": ("translations", "rxnorm"), "cvx": ("translations", "cvx"),
+    "result_code": ("result_translations", "snomed"),
+}
+
+
 class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     assertion: Assertion = Assertion.PRESENT
     evidence: list[Evidence] = Field(default_factory=list)
     issues: list[CodeIssue] = Field(default_factory=list)
+    # The document's other codes for the same concept (CDA <translation>s, or a primary code in a system the item
+    # has no field for) and its originalText when that differs from the name; left out of the JSON while empty
+    # (issue 11: nothing the document coded is lost, and outputs without them keep their shape).
+    translations: list[Code] = Field(default_factory=list)
+    original_text: str | None = None
+
+    OMIT_WHEN_EMPTY: ClassVar[tuple[str, ...]] = ("translations", "result_translations", "original_text")
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: SerializerFunctionWrapHandler):  # no return annotation: keeps the JSON schema
+        data = handler(self)
+        for key in self.OMIT_WHEN_EMPTY:  # moved last (after the item's own fields), or dropped while empty
+            if key in data:
+                value = data.pop(key)
+                if value:
+                    data[key] = value
+        return data
+
+    def absorb_codes(self, other: "_Item") -> None:
+        """Union the other mention's codes into this one (two mentions of one finding were merged): its extra codes,
+        and a code of its own fields that differs from ours (a second ICD-10-CM code) as a translation."""
+        fields = type(self).model_fields
+        for name in ("translations", "result_translations"):
+            if name not in fields:
+                continue
+            own = [Code(system=system, code=getattr(other, field)) for field, (target, system) in _CODE_FIELDS.items()
+                   if target == name and field in fields and getattr(other, field)
+                   and getattr(self, field) not in (None, getattr(other, field))]
+            mine = getattr(self, name)
+            extra = [code for code in [*own, *getattr(other, name)]
+                     if all((code.system, code.code) != (held.system, held.code) for held in mine)]
+            if extra:
+                setattr(self, name, [*mine, *extra])
 
 
 class Patient(BaseModel):
@@ -123,6 +164,7 @@ class Lab(_Item):
     specimen: str | None = None
     date: str | None = None
     status: str | None = None          # final | preliminary | pending …
+    result_translations: list[Code] = Field(default_factory=list)  # the coded result's other codes
 
 
 class Med(_Item):

@@ -330,6 +330,17 @@ def _fuzz(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteRe
     return []
 
 
+@suite("fhir-coverage")
+def _fhir_coverage(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Per shared CDA file: resources per type converted / skipped and why, codes (with translations) that reach
+    the bundle, resources per bundle and conversion time (deterministic tiers); prints its own tables."""
+    from cliniq_agent.eval.fhir_coverage import measure, print_coverage
+
+    files = cda_files(data)
+    print_coverage(measure(files[:limit] if limit else files), Console())
+    return []
+
+
 @suite("text-scaling")
 def _text_scaling(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
     """ms per text-note size (10 KB to 5 MB; --limit = largest size in KB), slope and log-log exponent."""

@@ -1,9 +1,8 @@
 """build_bundle: the compact record as a FHIR R4 ``collection`` Bundle (validated with the R4B models).
 
-Why a collection and not a document: an eICR FHIR *document* needs an eICR Composition with its fixed
-sections, author, custodian and the trigger-code flag extensions, none of which the compact record carries;
-emitting a Composition we would have to half-invent is worse than an honest collection of resources that are
-each correct. The resources reference each other by ``urn:uuid`` fullUrls derived from the run id.
+build_resources makes the resources (the run's one Provenance last) and bundle_json wraps them; the document form
+(fhir/document.py) puts an eICR Composition in front of the same resources. The resources reference each other by
+``urn:uuid`` fullUrls derived from the run id.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from cliniq_agent.fhir.clinical import build_condition, build_immunization, buil
 from cliniq_agent.fhir.demographics import build_encounter, build_organization, build_patient
 from cliniq_agent.fhir.elements import ID_NAMESPACE, BuildContext, Built
 from cliniq_agent.fhir.labs import build_lab
-from cliniq_agent.fhir.provenance import build_item_provenance, build_run_provenance
+from cliniq_agent.fhir.profiles import claim_profiles
+from cliniq_agent.fhir.provenance import build_run_provenance
 from cliniq_agent.fhir.reportable import CodeIndex, build_reportable, code_key
 from cliniq_agent.fhir.social import build_social
 from cliniq_agent.fhir.values import parse_date
@@ -62,13 +62,37 @@ def build_bundle(
     ``recorded`` (default: now, UTC) is the Provenance.recorded / Bundle.timestamp instant.
     Raises ValueError for a draft record, an empty run id, a bad digest or an unreadable document date.
     """
+    recorded = recorded or dt.datetime.now(dt.timezone.utc)
+    built = build_resources(record, run_id=run_id, source_name=source_name, source_sha256=source_sha256,
+                            document_date=document_date, recorded=recorded)
+    return bundle_json(built, bundle_id=str(uuid.uuid5(ID_NAMESPACE, f"{run_id}|Bundle")), kind="collection",
+                       recorded=recorded)
+
+
+def bundle_json(built: list[Built], *, bundle_id: str, kind: str, recorded: dt.datetime) -> dict[str, Any]:
+    """The Bundle of ``built`` as JSON (validated by the R4B model), each resource claiming the profiles it passes."""
+    bundle = Bundle(
+        id=bundle_id,
+        identifier={"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{bundle_id}"},
+        type=kind,
+        timestamp=recorded.isoformat(timespec="seconds"),
+        entry=[{"fullUrl": b.full_url, "resource": b.resource} for b in built],
+    )
+    data = bundle.model_dump(mode="json", exclude_none=True)
+    for entry in data["entry"]:
+        claim_profiles(entry["resource"])  # meta.profile: the US Core / eCR profiles it passes our checks of
+    return data
+
+
+def build_resources(record: CompactRecord, *, run_id: str, source_name: str, source_sha256: str,
+                    document_date: str | None, recorded: dt.datetime) -> list[Built]:
+    """Every resource of the record, the run's one Provenance last (build_bundle's arguments and errors)."""
     if not run_id or not run_id.strip():
         raise ValueError("run_id must not be empty")
     _check_asserted(record)
     document = parse_date(document_date) if document_date and document_date.strip() else None
     if document_date and document_date.strip() and document is None:
         raise ValueError(f"document_date is not a date: {document_date!r}")
-    recorded = recorded or dt.datetime.now(dt.timezone.utc)
 
     ctx = BuildContext(run_id=run_id, document_date=document)
     built: list[Built] = [build_patient(record.patient, ctx)]
@@ -97,16 +121,5 @@ def build_bundle(
     built += build_act_resources(record, ctx, built)
     link_diagnoses(encounter, built)
 
-    provenance = [build_run_provenance(built, ctx, source_name=source_name, source_sha256=source_sha256,
-                                       recorded=recorded)]
-    provenance += [p for p in (build_item_provenance(b, ctx, recorded=recorded) for b in built) if p is not None]
-
-    bundle_id = str(uuid.uuid5(ID_NAMESPACE, f"{run_id}|Bundle"))
-    bundle = Bundle(
-        id=bundle_id,
-        identifier={"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{bundle_id}"},
-        type="collection",
-        timestamp=recorded.isoformat(timespec="seconds"),
-        entry=[{"fullUrl": b.full_url, "resource": b.resource} for b in built + provenance],
-    )
-    return bundle.model_dump(mode="json", exclude_none=True)
+    return built + [build_run_provenance(built, ctx, source_name=source_name, source_sha256=source_sha256,
+                                         recorded=recorded)]

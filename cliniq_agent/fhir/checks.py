@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from cliniq_agent.core.code_systems import code_systems
 from cliniq_agent.fhir import tables
+from cliniq_agent.fhir.profiles import claimed_profile_problems
 from cliniq_agent.validate import check_code
 
 _URN_UUID = regex.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -143,6 +144,7 @@ def bundle_problems(bundle: dict[str, Any]) -> list[str]:
             typed_ids.add(f"{resource.get('resourceType')}/{resource['id']}")
     problems += _empty_elements(bundle, "Bundle")
     problems += _bindings(bundle, "Bundle")
+    problems += claimed_profile_problems(bundle, "Bundle")
     for index, entry in enumerate(entries):
         resource = entry.get("resource") or {}
         where = f"entry[{index}]({resource.get('resourceType', '?')})"
@@ -151,6 +153,7 @@ def bundle_problems(bundle: dict[str, Any]) -> list[str]:
             problems += _bindings(contained, f"{where}.contained")
         problems += _codings(resource, where)
         problems += _references(resource, where, full_urls, typed_ids)
+        problems += claimed_profile_problems(resource, where)
     return problems
 
 

@@ -8,7 +8,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement as FhirMe
 
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, fixed_concept, original_text, put_date, text_or,
+    JSON, BuildContext, Built, coding, fixed_concept, item_concept, original_text, put_date, text_or,
 )
 from cliniq_agent.fhir.tables import norm_text
 from cliniq_agent.core.schema import Condition, Evidence, Immunization, Med
@@ -62,10 +62,8 @@ def _condition_statuses(written: str | None) -> tuple[JSON | None, JSON | None]:
 
 
 def build_condition(item: Condition, index: int, ctx: BuildContext) -> Built:
-    code = concept(
-        [coding("snomed", item.snomed), coding("icd10", item.icd10)],
-        text_or(item.name, item.snomed, item.icd10),
-    )
+    code = item_concept([coding("snomed", item.snomed), coding("icd10", item.icd10)], item.translations,
+                        item.original_text, item.name, item.snomed, item.icd10)
     resource_id, full_url = ctx.mint("Condition", f"{index}:{item.snomed or item.icd10 or item.name}")
     data: JSON = {
         "resourceType": "Condition",
@@ -100,7 +98,8 @@ def build_medication(item: Med, index: int, ctx: BuildContext) -> Built:
         "resourceType": "MedicationStatement",
         "id": resource_id,
         "meta": ctx.meta,
-        "medicationCodeableConcept": concept([coding("rxnorm", item.rxnorm)], text_or(item.name, item.rxnorm))
+        "medicationCodeableConcept": item_concept([coding("rxnorm", item.rxnorm)], item.translations,
+                                                  item.original_text, item.name, item.rxnorm)
         or {"text": "medication (not named)"},
         "subject": ctx.patient_ref,
     }
@@ -123,7 +122,8 @@ def build_immunization(item: Immunization, index: int, ctx: BuildContext) -> Bui
         "resourceType": "Immunization",
         "id": resource_id,
         "meta": ctx.meta,
-        "vaccineCode": concept([coding("cvx", item.cvx)], text_or(item.name, item.cvx))
+        "vaccineCode": item_concept([coding("cvx", item.cvx)], item.translations, item.original_text, item.name,
+                                    item.cvx)
         or {"text": "vaccine (not named)"},
         "patient": ctx.patient_ref,
     }

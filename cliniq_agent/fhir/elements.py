@@ -14,7 +14,7 @@ from urllib.parse import quote
 from cliniq_agent.core.code_systems import code_systems
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.values import FhirDate, ParsedNumber, decimal_json, parse_date
-from cliniq_agent.core.schema import Evidence
+from cliniq_agent.core.schema import Code, Evidence
 from cliniq_agent.validate import check_code, normalize_code
 
 #: Namespace of the deterministic resource ids: uuid5(NAMESPACE_URL, "urn:cliniq-agent:fhir").
@@ -113,6 +113,33 @@ def coding(system_key: str, code: str | None, display: str | None = None) -> JSO
     if display:
         result["display"] = display
     return result
+
+
+def extra_codings(codes: list[Code], present: list[JSON | None]) -> list[JSON]:
+    """Codings for an item's other codes (CDA <translation>s, issue 11), none repeating ``present``: a system of
+    the code-system table gets its URI (a checked one only with a valid code), an unknown one stays ``urn:oid:…``."""
+    seen = {(c["system"], c["code"]) for c in present if c}
+    found: list[JSON] = []
+    for code in codes:
+        written = " ".join(code.code.split())
+        display = " ".join((code.display or "").split()) or None
+        if code.system in code_systems():
+            made = coding(code.system, written, display)
+        elif code.system.startswith("urn:oid:") and written:
+            made = {"system": code.system, "code": written, **({"display": display} if display else {})}
+        else:
+            made = None
+        if made is not None and (made["system"], made["code"]) not in seen:
+            seen.add((made["system"], made["code"]))
+            found.append(made)
+    return found
+
+
+def item_concept(codings: list[JSON | None], codes: list[Code], *text: str | None) -> JSON | None:
+    """CodeableConcept of an item: its own codings, then its other codes; text = the first non-empty of ``text``
+    (callers pass originalText first, then the name)."""
+    kept = [c for c in codings if c is not None]
+    return concept([*kept, *extra_codings(codes, kept)], text_or(*text))
 
 
 def concept(codings: list[JSON | None], text: str | None) -> JSON | None:

@@ -8,7 +8,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.clinical import set_status
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, observation, put_date, quantity, text_or,
+    JSON, BuildContext, Built, coding, concept, extra_codings, item_concept, observation, put_date, quantity, text_or,
 )
 from cliniq_agent.fhir.values import ParsedNumber, number_problem, parse_number
 from cliniq_agent.core.schema import CodeIssue, Lab
@@ -53,9 +53,10 @@ def _value(lab: Lab, data: JSON) -> None:
         if result and result not in rendered:
             data["note"] = [{"text": f"Result as written: {result}"}]
         return
-    result_coding = coding("snomed", lab.result_code)
-    if result_coding is not None:
-        data["valueCodeableConcept"] = concept([result_coding], result)
+    result_codings = [c for c in [coding("snomed", lab.result_code)] if c is not None]
+    result_codings += extra_codings(lab.result_translations, result_codings)
+    if result_codings:
+        data["valueCodeableConcept"] = concept(result_codings, result)
     elif result or text_or(lab.value):
         data["valueString"] = text_or(result, lab.value)
 
@@ -74,7 +75,8 @@ def _interpretation(written: str | None) -> JSON | None:
 
 
 def build_lab(lab: Lab, index: int, ctx: BuildContext) -> Built:
-    code = concept([coding("loinc", lab.loinc)], text_or(lab.name, lab.loinc)) or {"text": "laboratory test (not named)"}
+    code = (item_concept([coding("loinc", lab.loinc)], lab.translations, lab.original_text, lab.name, lab.loinc)
+            or {"text": "laboratory test (not named)"})
     data, full_url = observation(ctx, f"lab:{index}:{lab.loinc or lab.name}", "cat_laboratory", code, status=None)
     _value(lab, data)
     has_result = any(key.startswith("value") for key in data)

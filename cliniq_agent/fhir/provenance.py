@@ -1,10 +1,10 @@
-"""Provenance resources: where every resource in the bundle came from.
+"""The run's Provenance: one resource whose ``target`` lists every resource the run built.
 
-* one run Provenance whose targets are all resources, with the source document (name + SHA-256 as an
-  RFC 6920 ``ni:`` URI) as its ``source`` entity and cliniq-agent as assembler;
-* one Provenance per resource that has evidence, each Evidence becoming an entity (role ``quotation`` when it
-  quotes source text, else ``source``) whose display tells tier, rule, span, score and text and whose
-  identifier holds the locator (XPath or line); inferred resources list what they were derived from.
+It names the engine (cliniq-agent and its version, as assembler), the run (activity; every resource's
+``meta.source`` is the run URI too) and the source document (name + SHA-256 as an RFC 6920 ``ni:`` URI in the
+entity's identifier). Why one and not one per item (issue 11): a receiving system would have to de-duplicate
+dozens of Provenance resources per document; the per-item evidence (tier, rule, locator, quoted text) stays in
+the compact record and the run trace, where it is read.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from importlib.metadata import PackageNotFoundError, version
 from fhir.resources.R4B.provenance import Provenance as FhirProvenance
 
 from cliniq_agent.fhir.elements import JSON, BuildContext, Built, fixed_concept, reference
-from cliniq_agent.core.schema import Evidence
 
 _URI_SYSTEM = "urn:ietf:rfc:3986"
 
@@ -51,27 +50,6 @@ def instant(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def evidence_display(evidence: Evidence) -> str:
-    parts = [evidence.tier.value]
-    if evidence.rule:
-        parts.append(f"rule {evidence.rule}")
-    if evidence.span is not None:
-        parts.append(f"chars {evidence.span[0]}-{evidence.span[1]}")
-    if evidence.score is not None:
-        parts.append(f"score {evidence.score:.3f}")
-    text = "; ".join(parts)
-    if evidence.text:
-        text += f': "{evidence.text}"'
-    return text
-
-
-def _evidence_entity(evidence: Evidence) -> JSON:
-    what: JSON = {"display": evidence_display(evidence)}
-    if evidence.locator:
-        what["identifier"] = {"value": evidence.locator}
-    return {"role": "quotation" if evidence.text else "source", "what": what}
-
-
 def build_run_provenance(targets: list[Built], ctx: BuildContext, *, source_name: str, source_sha256: str,
                          recorded: dt.datetime) -> Built:
     resource_id, full_url = ctx.mint("Provenance", "run")
@@ -91,24 +69,5 @@ def build_run_provenance(targets: list[Built], ctx: BuildContext, *, source_name
         "activity": {"text": f"cliniq-agent extraction run {ctx.run_id}"},
         "agent": [_agent()],
         "entity": [source],
-    }
-    return Built(FhirProvenance.model_validate(data), full_url)
-
-
-def build_item_provenance(target: Built, ctx: BuildContext, *, recorded: dt.datetime) -> Built | None:
-    """Per-resource evidence Provenance; None when the resource has no evidence and was not inferred."""
-    entities = [_evidence_entity(ev) for ev in target.evidence]
-    entities += [{"role": "derivation", "what": reference(url)} for url in target.derived_from]
-    if not entities:
-        return None
-    resource_id, full_url = ctx.mint("Provenance", f"evidence:{target.full_url}")
-    data: JSON = {
-        "resourceType": "Provenance",
-        "id": resource_id,
-        "meta": ctx.meta,
-        "target": [reference(target.full_url)],
-        "recorded": instant(recorded),
-        "agent": [_agent()],
-        "entity": entities,
     }
     return Built(FhirProvenance.model_validate(data), full_url)

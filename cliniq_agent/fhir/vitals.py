@@ -12,10 +12,11 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, fixed_coding, fixed_concept, observation, put_date, quantity, text_or,
+    JSON, BuildContext, Built, coding, concept, extra_codings, fixed_coding, fixed_concept, observation, put_date,
+    quantity, text_or,
 )
 from cliniq_agent.fhir.values import parse_number
-from cliniq_agent.core.schema import Vital
+from cliniq_agent.core.schema import Code, Vital
 
 _BP_PAIR = regex.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*\[?hg\]?)?\s*$", regex.IGNORECASE)
 
@@ -44,14 +45,25 @@ def _value(name: str, written_value: str | None, written_unit: str | None) -> JS
     return {"valueQuantity": quantity(number, unit, allowed=tables.vitals()[name].allowed)}
 
 
-def _code(name: str, own_loinc: str | None) -> JSON:
+def _code(name: str, own_loinc: str | None, translations: list[Code] = ()) -> JSON:  # type: ignore[assignment]
     info = tables.vitals()[name]
     codings = [coding("loinc", info.loinc, info.display)]
     codings += [coding("loinc", code, display) for code, display in info.extra]
     own = coding("loinc", own_loinc)
     if own is not None and own["code"] not in {c["code"] for c in codings if c}:
         codings.append(own)
+    codings += extra_codings(list(translations), codings)  # the document's other codes for it (issue 11)
     return concept(codings, info.display)  # type: ignore[return-value]
+
+
+def _component_code(key: str, vital: Vital | None) -> JSON:
+    code = fixed_concept(key)
+    if vital is not None:
+        own = coding("loinc", vital.loinc)
+        if own is not None and own["code"] not in {c["code"] for c in code["coding"]}:
+            code["coding"].append(own)
+        code["coding"] += extra_codings(vital.translations, code["coding"])
+    return code
 
 
 def _observation(ctx: BuildContext, identity: str, code: JSON, date: str | None) -> tuple[JSON, str]:
@@ -61,7 +73,8 @@ def _observation(ctx: BuildContext, identity: str, code: JSON, date: str | None)
 
 
 def build_vital(vital: Vital, index: int, ctx: BuildContext) -> Built:
-    data, full_url = _observation(ctx, f"vital:{index}:{vital.name}", _code(vital.name, vital.loinc), vital.date)
+    data, full_url = _observation(ctx, f"vital:{index}:{vital.name}",
+                                  _code(vital.name, vital.loinc, vital.translations), vital.date)
     data.update(_value(vital.name, vital.value, vital.unit))
     return Built(FhirObservation.model_validate(data), full_url, list(vital.evidence))
 
@@ -94,9 +107,9 @@ def build_blood_pressures(vitals: list[tuple[int, Vital]], ctx: BuildContext) ->
         panel_code = concept([fixed_coding("bp_panel")], "Blood pressure")
         data, full_url = _observation(ctx, f"vital:{index}:bp", panel_code, first.date)  # type: ignore[arg-type]
         data["component"] = [
-            {"code": fixed_concept("bp_systolic"),
+            {"code": _component_code("bp_systolic", sbp),
              **_value("sbp", systolic_value, sbp.unit if sbp else None)},
-            {"code": fixed_concept("bp_diastolic"),
+            {"code": _component_code("bp_diastolic", dbp),
              **_value("dbp", diastolic_value, dbp.unit if dbp else (sbp.unit if split and sbp else None))},
         ]
         evidence = (list(sbp.evidence) if sbp else []) + (list(dbp.evidence) if dbp else [])

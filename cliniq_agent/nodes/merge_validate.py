@@ -148,6 +148,7 @@ def _add_or_merge(items: list[Any], identities: list[tuple], list_name: str, ite
                     setattr(existing, field, getattr(item, field))
             existing.evidence = [*existing.evidence, *item.evidence]
             existing.issues = [*existing.issues, *item.issues]
+            existing.absorb_codes(item)
             identities[position] = _identity(list_name, existing)
             return
     items.append(item)

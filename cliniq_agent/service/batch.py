@@ -31,7 +31,6 @@ from cliniq_agent.service.routes import (
     FormatQuery,
     LlmQuery,
     TimeoutQuery,
-    check_format,
     document_request,
     result_payload,
 )
@@ -66,7 +65,6 @@ async def batch(request: Request, output_format: FormatQuery = OutputFormat.comp
     """Extract several documents: NDJSON lines ``{"document": …, "source_name": …}``, or multipart
     form-data with one file per document. Streams one NDJSON ``BatchLine`` per document."""
     runtime = runtime_of(request)
-    check_format(output_format)
     template = document_request(runtime, b"", source_name=None, llm=llm,
                                 build_fhir=output_format is OutputFormat.fhir, timeout_s=timeout_s)
     items = parse_batch(await request.body(), request.headers.get("content-type", ""), runtime)

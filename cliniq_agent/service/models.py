@@ -14,7 +14,7 @@ from cliniq_agent.core.state import DocFormat, Route
 class OutputFormat(str, Enum):
     compact = "compact"
     fhir = "fhir"
-    fhir_document = "fhir-document"  # a FHIR document Bundle: not available in this version (422)
+    fhir_document = "fhir-document"  # a FHIR document Bundle: eICR Composition first, then the resources
 
 
 class ExtractEnvelope(BaseModel):
@@ -41,12 +41,13 @@ class CompactResponse(BaseModel):
 
 
 class FhirResponse(BaseModel):
-    """``format=fhir``: a FHIR R4 Bundle (collection) built from the compact record."""
+    """``format=fhir``: a FHIR R4 Bundle (collection) built from the compact record; ``format=fhir-document``:
+    a FHIR R4 document Bundle (an eICR Composition first, then the same resources)."""
 
     run_id: str
     route: Route
     source_format: DocFormat
-    format: Literal["fhir"] = "fhir"
+    format: Literal["fhir", "fhir-document"] = "fhir"
     duration_ms: float
     result: dict[str, Any] = Field(description="A FHIR R4 Bundle (validated with fhir.resources).")
 

@@ -15,7 +15,7 @@ from cliniq_agent import __version__
 from cliniq_agent.core.errors import InputError
 from cliniq_agent.core.extraction import Extraction
 from cliniq_agent.service.app import runtime_of
-from cliniq_agent.service.errors import NotFound, Unsupported
+from cliniq_agent.service.errors import NotFound
 from cliniq_agent.service.models import (
     CompactResponse,
     ErrorBody,
@@ -45,7 +45,9 @@ _DOCUMENT_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/ExtractEnvelope"}},
 }}}
 
-FormatQuery = Annotated[OutputFormat, Query(alias="format", description="compact JSON or a FHIR R4 Bundle.")]
+FormatQuery = Annotated[OutputFormat, Query(alias="format", description="compact JSON, a FHIR R4 collection Bundle "
+                                                                         "(fhir) or a FHIR document Bundle with an "
+                                                                         "eICR Composition (fhir-document).")]
 LlmQuery = Annotated[bool | None, Query(description="Use the language model (default: the server's setting).")]
 EvidenceQuery = Annotated[bool, Query(description="Per-item evidence in compact output.")]
 TimeoutQuery = Annotated[float | None, Query(gt=0, description="Seconds for this document, at most the "
@@ -63,12 +65,6 @@ def document_request(runtime: ServiceRuntime, body: bytes, *, source_name: str |
                            build_fhir=build_fhir, timeout_s=min(timeout_s or limit, limit))
 
 
-def check_format(output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.fhir_document:
-        raise Unsupported("format=fhir-document: a FHIR document Bundle is not available in this version; "
-                          "use format=fhir (a FHIR R4 collection Bundle) or format=compact")
-
-
 def envelope_from(body: bytes) -> ExtractEnvelope:
     """A JSON body is an envelope {"document": …}; anything else JSON is refused like the CLI refuses it."""
     try:
@@ -83,10 +79,9 @@ def envelope_from(body: bytes) -> ExtractEnvelope:
 
 def result_payload(extraction: Extraction, output_format: OutputFormat, *, evidence: bool) -> dict[str, Any]:
     """The response body: the CLI's output for this format, with the run id and route beside it."""
-    fhir = output_format is OutputFormat.fhir
     return {"run_id": extraction.run_id, "route": extraction.route, "source_format": extraction.format,
             "format": output_format.value, "duration_ms": extraction.duration_ms,
-            "result": extraction.to_fhir() if fhir else extraction.to_compact(evidence=evidence)}
+            "result": extraction.to_format(output_format.value, evidence=evidence)}
 
 
 @router.post("/v1/extract", tags=["extract"], response_model=CompactResponse | FhirResponse,
@@ -97,7 +92,6 @@ async def extract(request: Request, output_format: FormatQuery = OutputFormat.co
     """Extract one document: CDA XML, known-format clinician text or narrative (the body), or a JSON
     envelope ``{"document": …}``. Answers the compact record (or FHIR R4 Bundle) with its ``run_id``."""
     runtime = runtime_of(request)
-    check_format(output_format)
     body = await request.body()
     if request.headers.get("content-type", "").split(";")[0].strip().lower() in JSON_TYPES:
         envelope = envelope_from(body)
