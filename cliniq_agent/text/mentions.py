@@ -12,6 +12,7 @@ import regex
 from pydantic import BaseModel
 
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.core.dates import normalize_date
 from cliniq_agent.text.lines.fields import to_ucum
 from cliniq_agent.text.markers.markers import CodeMarker, find_bare_codes, find_code_markers
@@ -34,7 +35,6 @@ _ROUTES = {"oral": "oral", "by mouth": "oral", "po": "oral", "iv": "intravenous"
 _ROUTE = regex.compile(r"\b(" + "|".join(regex.escape(k) for k in sorted(_ROUTES, key=len, reverse=True)) + r")\b", regex.I)
 _LEADING_NOISE = regex.compile(r"^(?:[\s,:;.\-–—(]|and\b|with\b|plus\b|then\b|also\b|y\b|e\b|et\b)+", regex.I)
 _TRAILING_NOISE = regex.compile(r"[\s,:;.\-–—(]+$")
-_SYSTEM_FIELD = {"snomed": "snomed", "icd10": "icd10", "loinc": "loinc", "rxnorm": "rxnorm", "cvx": "cvx"}
 
 
 class Clause(BaseModel):
@@ -112,8 +112,11 @@ def clean_name(raw: str) -> str | None:
     return name or None
 
 
-def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, tier: Tier = Tier.LINE) -> list[Item]:
+def build_item(kind: str, text: str | TextDoc, clause: Clause, *, engine: ContextEngine,
+               tier: Tier = Tier.LINE) -> list[Item]:
     """Items of list ``kind`` ('conditions', 'labs', 'meds', 'immunizations') found in one clause."""
+    doc = TextDoc.of(text)
+    text = doc.text
     start, end = clause.span
     found = find_code_markers(text[start:end])
     if tier == Tier.LINE and not any(m.kind == kind for m in found):  # the line's label says what a bare code is
@@ -125,8 +128,8 @@ def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, t
         item = _make(kind, text, (seg_start, name_end), (seg_start, seg_end), seg_markers)
         if item is None:
             continue
-        target = _target_span(text, (seg_start, name_end), engine) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
-        verdict = _assess(kind, text, target, clause, engine)
+        target = _target_span(doc, (seg_start, name_end), engine) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
+        verdict = _assess(kind, doc, target, clause, engine)
         item.assertion = verdict.assertion
         item.evidence = [Evidence(tier=tier, span=(seg_start, seg_end), text=text[seg_start:seg_end],
                                   rule=";".join([m.rule for m in seg_markers] + ([verdict.rule_id] if verdict.rule_id else [])) or None)]
@@ -138,7 +141,7 @@ def build_item(kind: str, text: str, clause: Clause, *, engine: ContextEngine, t
     return items
 
 
-def _assess(kind: str, text: str, target: tuple[int, int], clause: Clause, engine: ContextEngine):
+def _assess(kind: str, text: TextDoc, target: tuple[int, int], clause: Clause, engine: ContextEngine):
     """Assertion of a mention. For a lab the result words ('not detected', 'negative') describe the
     result, not whether the test was done, so only the text up to the test name is considered."""
     if kind != "labs":
@@ -146,11 +149,12 @@ def _assess(kind: str, text: str, target: tuple[int, int], clause: Clause, engin
     return engine.assess(text, target, until=target[1])
 
 
-def _target_span(text: str, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:
+def _target_span(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:
     """The mention itself: the longest stretch of the name region between trigger words."""
     start, end = span
+    text = doc.text
     pieces, cursor = [], start
-    for t_start, t_end in engine.trigger_spans(text, span):
+    for t_start, t_end in engine.trigger_spans(doc, span):
         pieces.append((cursor, t_start))
         cursor = max(cursor, t_end)
     pieces.append((cursor, end))
@@ -172,7 +176,7 @@ def _strip_phrase(name: str, phrase: str) -> str:
 def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int], markers: list[CodeMarker]) -> Item | None:
     raw_name = text[name_span[0]:name_span[1]]
     after = text[markers[-1].span[1]:seg[1]] if markers else ""
-    codes = {_SYSTEM_FIELD[m.system]: m.code for m in markers}
+    codes = {m.system: m.code for m in markers}  # a marker's system is its item's code field
     display = next((m.display for m in markers if m.display), None)
     if kind == "conditions":
         if not (codes.get("snomed") or codes.get("icd10") or raw_name.strip()):

@@ -255,8 +255,9 @@ def _quotes(ft: FoldedText, ruleset: RuleSet) -> list[Quote]:
     return quotes
 
 
-def analyse(text: str, ruleset: RuleSet, language: str | None) -> DocAnalysis:
-    ft = fold_with_offsets(text)
+def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: FoldedText | None = None) -> DocAnalysis:
+    """The analysis of one note (``TextDoc.context`` keeps it; ``folded``: the note's fold when already made)."""
+    ft = folded if folded is not None else fold_with_offsets(text)
     segments_orig = split_segments(text, ruleset.abbreviations, ruleset.answers)
     segments = [(ft.fold_offset(a), ft.fold_offset(b)) for a, b in segments_orig]
     starts = [start for start, _ in segments]

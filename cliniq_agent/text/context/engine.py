@@ -11,8 +11,6 @@ to the trigger closest to the target.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,11 +19,11 @@ from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.schema import Assertion
+from cliniq_agent.text.doc import TextDoc
 
-from .analysis import DocAnalysis, Hit, analyse
+from .analysis import DocAnalysis, Hit
 from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_ruleset
 
-_CACHE_SIZE = 16
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
 
 
@@ -57,14 +55,13 @@ class AssertionResult(BaseModel):
 
 
 class ContextEngine:
-    """Rule-driven ConText over five languages; one instance per rule set, documents cached."""
+    """Rule-driven ConText over five languages; one instance per rule set. A document's analysis is kept
+    on its ``TextDoc`` (pass the ``TextDoc``; a plain ``str`` reaches the same one through ``TextDoc.of``)."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         # the widest scope of any trigger: hits farther from a target than this cannot reach it
         self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
-        self._cache: OrderedDict[tuple[str, str | None], DocAnalysis] = OrderedDict()
-        self._lock = threading.Lock()
 
     @classmethod
     def from_folder(cls, folder: Path) -> ContextEngine:
@@ -77,15 +74,15 @@ class ContextEngine:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def segments(self, text: str) -> list[tuple[int, int]]:
+    def segments(self, text: str | TextDoc) -> list[tuple[int, int]]:
         """Sentence / line spans (original offsets) that bound every trigger's scope."""
         return list(self._analysis(text, None).segments_orig)
 
-    def detect_language(self, text: str) -> str:
+    def detect_language(self, text: str | TextDoc) -> str:
         """Language code of the text ("en", "es", "pt", "fr" or "vi"); English when no cue matches."""
         return self._analysis(text, None).language
 
-    def assess(self, text: str, span: tuple[int, int], *, language: str | None = None,
+    def assess(self, text: str | TextDoc, span: tuple[int, int], *, language: str | None = None,
                until: int | None = None) -> AssertionResult:
         """Assertion of the mention at ``span`` (character offsets into ``text``).
 
@@ -93,7 +90,7 @@ class ContextEngine:
         result words after the test name. The document is analysed once either way, so assessing many
         mentions of one long note costs one analysis, not one per mention."""
         start, end = span
-        if not 0 <= start < end <= len(text):
+        if not 0 <= start < end <= len(text):   # len() of a str or a TextDoc: the note's length
             raise ValueError(f"target span {span!r} is empty or outside the text (length {len(text)})")
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
@@ -111,7 +108,8 @@ class ContextEngine:
         found.extend(self._region_modifiers(doc, fs, fe, limit))
         return self._decide(found, seg_language)
 
-    def trigger_spans(self, text: str, span: tuple[int, int], *, language: str | None = None) -> list[tuple[int, int]]:
+    def trigger_spans(self, text: str | TextDoc, span: tuple[int, int], *,
+                      language: str | None = None) -> list[tuple[int, int]]:
         """Original-text spans of every modifier trigger (not pseudo/terminators) inside ``span``.
 
         Callers use it to cut trigger words out of a mention before naming or assessing it
@@ -129,19 +127,8 @@ class ContextEngine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _analysis(self, text: str, language: str | None) -> DocAnalysis:
-        key = (text, language)
-        with self._lock:
-            doc = self._cache.get(key)
-            if doc is not None:
-                self._cache.move_to_end(key)
-                return doc
-        doc = analyse(text, self.ruleset, language)
-        with self._lock:
-            self._cache[key] = doc
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return doc
+    def _analysis(self, text: str | TextDoc, language: str | None) -> DocAnalysis:
+        return TextDoc.of(text).context(self.ruleset, language)
 
     def _modifier(self, doc: DocAnalysis, category: Category, rule_id: str, span: tuple[int, int],
                   distance: int) -> Modifier:

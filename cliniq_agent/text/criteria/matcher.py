@@ -12,10 +12,10 @@ from pydantic import BaseModel
 
 from cliniq_agent.core.budget import check_budget
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
 from cliniq_agent.terminology import TerminologyKB
-from cliniq_agent.core.textnorm import fold
 
 
 class FindingHit(BaseModel):
@@ -32,9 +32,10 @@ class CriteriaMatch(BaseModel):
     hits: list[FindingHit]
 
 
-def find_findings(text: str, spans: list[tuple[int, int]], engine: ContextEngine) -> list[FindingHit]:
+def find_findings(text: str | TextDoc, spans: list[tuple[int, int]], engine: ContextEngine) -> list[FindingHit]:
     """Findings asserted present for the patient inside ``spans``."""
-    folded = fold(text)
+    doc = TextDoc.of(text)
+    text, folded = doc.text, doc.fold
     hits: list[FindingHit] = []
     found: set[tuple[str, tuple[int, int]]] = set()
     for row in finding_patterns():
@@ -44,7 +45,7 @@ def find_findings(text: str, spans: list[tuple[int, int]], engine: ContextEngine
                 span = match.span()
                 if (row.finding, span) in found:
                     continue
-                verdict = engine.assess(text, span)
+                verdict = engine.assess(doc, span)
                 if verdict.assertion is not Assertion.PRESENT:
                     continue
                 if row.language != "any" and verdict.language != row.language:
@@ -85,7 +86,7 @@ def _outermost(hits: list[FindingHit]) -> list[FindingHit]:
     return kept
 
 
-def infer_from_criteria(text: str, spans: list[tuple[int, int]], record: CompactRecord, *,
+def infer_from_criteria(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
                         engine: ContextEngine, kb: TerminologyKB | None = None) -> tuple[CompactRecord, list[str]]:
     """Suspected conditions for ``text`` given the draft ``record`` of the other tiers, with a trace note each.
 

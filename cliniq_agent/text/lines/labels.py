@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.textnorm import fold
+from cliniq_agent.text.doc import TextDoc
 
 CLINICAL_FIELDS = frozenset({"conditions", "labs", "meds", "vitals", "immunizations"})
 # Free-text fields whose value is clinical prose: the text tiers scan them like unlabelled narrative.
@@ -16,7 +17,7 @@ NARRATIVE_FIELDS = frozenset({"encounter.reason"})
 
 
 class LabelledLine(BaseModel):
-    """One "Label: value" line; ``value_span`` indexes the original text. Frozen: instances are cached."""
+    """One "Label: value" line; ``value_span`` indexes the original text. Frozen: a ``TextDoc`` shares them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -36,18 +37,18 @@ def _label_regex() -> tuple[regex.Pattern[str], dict[str, str]]:
     return pattern, fields
 
 
-def labelled_lines(text: str) -> list[LabelledLine]:
+def labelled_lines(text: str | TextDoc) -> list[LabelledLine]:
     """Every line that starts with a known label followed by ':'.
 
     Format detection, the line parser, the fast path's prompt and budget, grounding and the agent all
-    ask for the same text's lines during one run: the split is computed once per text."""
-    return list(_labelled_lines(text))
+    ask for the same text's lines during one run: the split is computed once per document (``TextDoc.lines``)."""
+    return list(TextDoc.of(text).lines)
 
 
-@lru_cache(maxsize=16)
-def _labelled_lines(text: str) -> tuple[LabelledLine, ...]:
+def split_labelled_lines(doc: TextDoc) -> tuple[LabelledLine, ...]:
+    """The split itself (``TextDoc.lines`` calls it once per document)."""
     pattern, fields = _label_regex()
-    folded = fold(text)
+    text, folded = doc.text, doc.fold
     lines = []
     line_no, counted_to = 1, 0     # line numbers counted incrementally: once over the text, not once per line
     for match in pattern.finditer(folded):
@@ -69,9 +70,10 @@ def _labelled_lines(text: str) -> tuple[LabelledLine, ...]:
     return tuple(lines)
 
 
-def known_format_likelihood(text: str) -> float:
+def known_format_likelihood(text: str | TextDoc) -> float:
     """Share of non-blank lines that are labelled, 0 when no clinical label (Dx/Lab/Meds/Vitals) is present."""
-    lines = labelled_lines(text)
+    lines = TextDoc.of(text).lines
+    text = TextDoc.of(text).text
     if not any(line.field in CLINICAL_FIELDS for line in lines):
         return 0.0
     nonblank = sum(1 for line in text.splitlines() if line.strip())

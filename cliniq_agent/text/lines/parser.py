@@ -19,7 +19,8 @@ from cliniq_agent.text.lines.fields import (
     parse_travel,
     parse_vitals,
 )
-from cliniq_agent.text.lines.labels import LabelledLine, labelled_lines
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.lines.labels import LabelledLine
 from cliniq_agent.text.mentions import Clause, build_item, split_clauses
 from cliniq_agent.core.schema import CompactRecord, Evidence, Tier
 
@@ -29,18 +30,20 @@ _LIST_FIELDS = ("conditions", "labs", "meds", "immunizations")
 _NONE_VALUE = regex.compile(r"^\s*(?:none|no|n/?a|nil|nkda|ninguno|nenhum|aucun|khong)\b[\s.]*$", regex.I)
 
 
-def parse_known_format(text: str, *, engine: ContextEngine | None = None) -> tuple[CompactRecord, list[tuple[int, int]]]:
+def parse_known_format(text: str | TextDoc, *,
+                       engine: ContextEngine | None = None) -> tuple[CompactRecord, list[tuple[int, int]]]:
     """Parse every labelled line of ``text``.
 
     Returns the draft record and the spans of text that no label claimed (for the regex/narrative tiers).
     """
     engine = engine or ContextEngine.default()
     record = CompactRecord()
-    lines = labelled_lines(text)
+    doc = TextDoc.of(text)
+    lines = list(doc.lines)
     for line in lines:
         check_budget("line parser")
-        _apply_line(record, text, line, engine)
-    return record, _unclaimed_spans(text, lines)
+        _apply_line(record, doc, line, engine)
+    return record, _unclaimed_spans(doc.text, lines)
 
 
 def _evidence(text: str, line: LabelledLine, span: tuple[int, int] | None = None) -> Evidence:
@@ -49,8 +52,8 @@ def _evidence(text: str, line: LabelledLine, span: tuple[int, int] | None = None
                     rule=f"label:{line.field}")
 
 
-def _apply_line(record: CompactRecord, text: str, line: LabelledLine, engine: ContextEngine) -> None:
-    field, value = line.field, line.value
+def _apply_line(record: CompactRecord, doc: TextDoc, line: LabelledLine, engine: ContextEngine) -> None:
+    text, field, value = doc.text, line.field, line.value
     if not value.strip():
         return
     if field in _PATIENT_FIELDS:
@@ -88,11 +91,11 @@ def _apply_line(record: CompactRecord, text: str, line: LabelledLine, engine: Co
         record.social.evidence.append(_evidence(text, line))
     elif field in _LIST_FIELDS and not _NONE_VALUE.match(value):
         for clause in split_clauses(text, line.value_span):
-            _apply_clause(record, text, line, clause, engine)
+            _apply_clause(record, doc, line, clause, engine)
 
 
-def _apply_clause(record: CompactRecord, text: str, line: LabelledLine, clause: Clause, engine: ContextEngine) -> None:
-    for item in build_item(line.field, text, clause, engine=engine):
+def _apply_clause(record: CompactRecord, doc: TextDoc, line: LabelledLine, clause: Clause, engine: ContextEngine) -> None:
+    for item in build_item(line.field, doc, clause, engine=engine):
         for evidence in item.evidence:
             evidence.tier, evidence.locator = Tier.LINE, f"line {line.line_no}"
             evidence.rule = f"label:{line.field}" + (f";{evidence.rule}" if evidence.rule else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.scanner import find_kb_mentions
 from cliniq_agent.text.markers.markers import non_finding_codes
 from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
@@ -10,7 +11,7 @@ from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology import TerminologyKB
 
 
-def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: ContextEngine,
+def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, engine: ContextEngine,
                          kb: TerminologyKB | None = None, skip: list[tuple[int, int]] = (),
                          test_spans: list[tuple[int, int]] = ()) -> CompactRecord:
     """Items for KB names inside ``spans`` that do not overlap ``skip`` (spans other tiers already coded).
@@ -19,6 +20,8 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
     drug's indication or the vaccine, not a diagnosis: no condition comes from there (a positive lab
     still reaches reportability through its LOINC code and result)."""
     kb = kb or TerminologyKB.load()
+    doc = TextDoc.of(text)
+    text = doc.text
     record = CompactRecord()
     skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
     for mention in find_kb_mentions(text, kb, spans):
@@ -29,7 +32,7 @@ def extract_lookup_draft(text: str, spans: list[tuple[int, int]], *, engine: Con
         if mention.kind == "conditions" and test_index.overlaps(mention.span):
             continue
         item = coded_item(mention.kind, mention.system, mention.code, mention.name)
-        verdict = engine.assess(text, mention.span)
+        verdict = engine.assess(doc, mention.span)
         item.assertion = verdict.assertion
         if isinstance(item, Condition) and verdict.certainty == "suspected":
             item.status = "suspected"

@@ -12,6 +12,7 @@ from functools import lru_cache
 import regex
 
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.mentions import Clause, Item, build_item
 from cliniq_agent.text.markers.markers import CodeMarker, find_code_markers
 from cliniq_agent.core.schema import CompactRecord, Tier
@@ -28,17 +29,19 @@ def _boundary_pattern() -> regex.Pattern[str]:
     return regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(w) for w in words) + r")(?!\w)")
 
 
-def extract_markers_draft(text: str, spans: list[tuple[int, int]] | None = None, *,
+def extract_markers_draft(text: str | TextDoc, spans: list[tuple[int, int]] | None = None, *,
                           engine: ContextEngine | None = None, tier: Tier = Tier.REGEX) -> CompactRecord:
     """Items for every code marker inside ``spans`` (default: the whole text)."""
     engine = engine or ContextEngine.default()
+    doc = TextDoc.of(text)
+    text = doc.text
     record = CompactRecord()
     for start, end in spans or [(0, len(text))]:
         markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start),
                                         "block": (m.block[0] + start, m.block[1] + start) if m.block else None})
                    for m in find_code_markers(text[start:end])]
         for kind, mention in _mentions(text, (start, end), markers):
-            for item in build_item(kind, text, Clause(span=mention), engine=engine, tier=tier):
+            for item in build_item(kind, doc, Clause(span=mention), engine=engine, tier=tier):
                 if _anchored(item):
                     getattr(record, kind).append(item)
     return record
@@ -51,7 +54,6 @@ def _anchored(item: Item) -> bool:
     return bool(item.name and regex.search(r"\p{L}{2}", item.name))
 
 
-@lru_cache(maxsize=4)
 def _sentence_breaks(text: str, region: tuple[int, int]) -> tuple[list[int], list[int]]:
     """Starts and ends of the sentence breaks in ``region``, found once per region (a scan per marker was
     quadratic on long notes)."""
@@ -59,8 +61,8 @@ def _sentence_breaks(text: str, region: tuple[int, int]) -> tuple[list[int], lis
     return [start for start, _ in spans], [end for _, end in spans]
 
 
-def _sentence_of(text: str, region: tuple[int, int], position: int) -> tuple[int, int]:
-    starts, ends = _sentence_breaks(text, region)
+def _sentence_of(breaks: tuple[list[int], list[int]], region: tuple[int, int], position: int) -> tuple[int, int]:
+    starts, ends = breaks
     before = bisect_right(ends, position)          # breaks that end at or before the position
     after = bisect_left(starts, position, before)  # the first break that starts at or after it
     return (ends[before - 1] if before else region[0]), (starts[after] if after < len(starts) else region[1])
@@ -69,6 +71,7 @@ def _sentence_of(text: str, region: tuple[int, int], position: int) -> tuple[int
 def _mentions(text: str, region: tuple[int, int], markers: list[CodeMarker]) -> list[tuple[str, tuple[int, int]]]:
     """(kind, span) per marker group: from the name start to the end of the text that follows it."""
     mentions: list[tuple[str, tuple[int, int]]] = []
+    breaks = _sentence_breaks(text, region) if markers else ([], [])
     previous_end = region[0]
     index = 0
     while index < len(markers):
@@ -79,7 +82,7 @@ def _mentions(text: str, region: tuple[int, int], markers: list[CodeMarker]) -> 
                 markers[group_end + 1].system != marker.system:
             group_end += 1
         last = markers[group_end]
-        sentence = _sentence_of(text, region, marker.span[0])
+        sentence = _sentence_of(breaks, region, marker.span[0])
         if marker.block:
             span = (marker.block[0], marker.block[1])
         else:
