@@ -10,7 +10,9 @@ words in their document. The store is a local file next to the extracted PHI it 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,27 +61,51 @@ class RunTrace(BaseModel):
 
 
 class TraceStore:
+    """Runs, steps and (optionally) source texts in one SQLite file.
+
+    Each thread keeps one open connection (per process: a forked worker opens its own): opening a
+    connection and setting its PRAGMAs cost more than a run's writes. Every ``save`` is still its own
+    committed transaction, so a killed process loses no finished run."""
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or user_data_dir() / "traces.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
+    def _connection(self) -> sqlite3.Connection:
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] == os.getpid():
+            return held[1]
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit no longer waits for an fsync (~6 ms per run, more than the whole
+        # extraction of an eICR); the file never corrupts, and a killed process loses nothing — only an OS
+        # crash or power cut may lose the last few runs' traces (SQLite's recommended WAL setting).
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.row_factory = sqlite3.Row
+        self._local.held = (os.getpid(), db)
+        return db
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
+        """This thread's connection, committed when the block ends (rolled back if it raises)."""
+        db = self._connection()
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a commit no longer waits for an fsync (~6 ms per run, more than the whole
-            # extraction of an eICR); the file never corrupts, and a killed process loses nothing — only an OS
-            # crash or power cut may lose the last few runs' traces (SQLite's recommended WAL setting).
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.row_factory = sqlite3.Row
             yield db
-            db.commit()
-        finally:
-            db.close()
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends or the store is dropped)."""
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None and held[0] == os.getpid():
+            held[1].close()
 
     def save(self, trace: RunTrace) -> None:
         with self._connect() as db:
