@@ -14,7 +14,9 @@ from fhir.resources.R4B.servicerequest import ServiceRequest as FhirServiceReque
 
 from cliniq_agent.fhir import tables
 from cliniq_agent.fhir.clinical import map_status, set_status
-from cliniq_agent.fhir.elements import JSON, BuildContext, Built, coding, concept, put_date, reference, text_or
+from cliniq_agent.fhir.elements import (
+    JSON, BuildContext, Built, coding, concept, extra_codings, item_concept, put_date, reference, text_or,
+)
 from cliniq_agent.core.schema import Allergy, Code, EntryId, Med, Order, Procedure, Report
 
 _RFC3986 = "urn:ietf:rfc:3986"
@@ -29,20 +31,7 @@ def act_codes() -> dict[str, JSON]:
 
 def act_concept(codes: list[Code], text: str | None) -> JSON | None:
     """Every coding the document gave (a code failing its system's check is left out), and the text."""
-    codings: list[JSON | None] = []
-    for code in codes:
-        if code.system.startswith("urn:oid:"):
-            codings.append({"system": code.system, "code": code.code, **({"display": code.display} if code.display else {})})
-            continue
-        try:
-            codings.append(coding(code.system, code.code, code.display))
-        except KeyError:  # a system key without a FHIR URI: nothing honest to emit as a coding
-            continue
-    unique = []
-    for item in codings:
-        if item is not None and item not in unique:
-            unique.append(item)
-    return concept(unique, text)
+    return concept(extra_codings(codes, []), text)  # type: ignore[arg-type]
 
 
 def identifier(entry_id: EntryId | None) -> list[JSON] | None:
@@ -180,7 +169,8 @@ def build_administration(item: Med, index: int, ctx: BuildContext) -> Built | No
     resource_id, full_url = ctx.mint("MedicationAdministration", f"{index}:{item.rxnorm or item.name}")
     data: JSON = {
         "resourceType": "MedicationAdministration", "id": resource_id, "meta": ctx.meta,
-        "medicationCodeableConcept": concept([coding("rxnorm", item.rxnorm)], text_or(item.name, item.rxnorm))
+        "medicationCodeableConcept": item_concept([coding("rxnorm", item.rxnorm)], item.translations,
+                                                  item.original_text, item.name, item.rxnorm)
         or {"text": "medication (not named)"},
         "subject": ctx.patient_ref,
         "effectivePeriod": {"start": start.value},
