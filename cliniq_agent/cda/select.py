@@ -4,6 +4,12 @@ libxml2 answers ``//cda:observation[pred]`` by walking every node of the documen
 rules that is thirty walks of ~2,000 nodes per eICR. The same expression with ``//cda:observation``
 replaced by ``$cda_observation`` — a variable bound to the document's observations, listed once in
 document order — filters only those elements and returns the same nodes in the same order.
+
+Most rules select by template (``//cda:observation[cda:templateId/@root='…' or …]``, or
+``//cda:templateId[@root='…' or …]``). For those the variable is bound to the elements that carry one of the
+roots (found through one per-document map of templateId roots), still in document order; the predicate stays
+in the expression and libxml2 checks it again, so the result is the same nodes — out of a handful of
+candidates instead of every observation.
 """
 
 from __future__ import annotations
@@ -20,21 +26,49 @@ from cliniq_agent.core.xmlsafe import NSMAP
 _ABSOLUTE_STEP = regex.compile(r"(?<![\w\]\).*/@:-])//(?P<prefix>[A-Za-z][\w-]*):(?P<local>[A-Za-z_][\w.-]*)"
                                r"(?![\w.(-]|::)")
 _STRING_LITERAL = regex.compile(r"'[^']*'|\"[^\"]*\"")
+# `//cda:name[` + a disjunction of template roots + `]`: `cda:templateId/@root='…'` (the element carries the
+# template) or, on templateId itself, `@root='…'`.
+_BY_TEMPLATE = regex.compile(r"(?<![\w\]\).*/@:-])//cda:(?P<local>[A-Za-z_][\w.-]*)"
+                             r"\[(?P<pred>(?:cda:templateId/)?@root='[^']*'(?: or (?:cda:templateId/)?@root='[^']*')*)\]")
+_ROOT_TERM = regex.compile(r"(?P<child>cda:templateId/)?@root='(?P<root>[^']*)'")
+_TEMPLATE_ID = f"{{{NSMAP['cda']}}}templateId"
 
 _local = threading.local()
 
 
+# A variable to bind: (name, Clark tag, template roots or None, True when the roots are the element's own @root).
+Binding = tuple[str, str, frozenset[str] | None, bool]
+
+
 class _Indexed:
-    """A compiled rewritten XPath and the (variable, Clark tag) pairs it needs bound."""
+    """A compiled rewritten XPath and the variables it needs bound."""
 
     __slots__ = ("xpath", "tags")
 
-    def __init__(self, xpath: etree.XPath, tags: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, xpath: etree.XPath, tags: tuple[Binding, ...]) -> None:
         self.xpath, self.tags = xpath, tags
 
 
-def _rewrite(expr: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _by_template(expr: str) -> tuple[str, list[Binding]]:
+    """``expr`` with each absolute step filtered by template roots only made a narrowed variable."""
+    bindings: list[Binding] = []
+
+    def variable(match: regex.Match) -> str:
+        local = match["local"]
+        terms = list(_ROOT_TERM.finditer(match["pred"]))
+        own = local == "templateId"
+        if any(bool(term["child"]) == own for term in terms):  # not the shape this narrowing understands
+            return match[0]
+        name = f"cda_{local}__{len(bindings)}"
+        bindings.append((name, f"{{{NSMAP['cda']}}}{local}", frozenset(term["root"] for term in terms), own))
+        return f"${name}[{match['pred']}]"
+
+    return _BY_TEMPLATE.sub(variable, expr), bindings
+
+
+def _rewrite(expr: str) -> tuple[str, tuple[Binding, ...]]:
     """``expr`` with each absolute ``//prefix:name`` step (outside string literals) made a variable."""
+    expr, narrowed = _by_template(expr)
     tags: dict[str, str] = {}
 
     def variable(match: regex.Match) -> str:
@@ -52,7 +86,7 @@ def _rewrite(expr: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         out.append(literal[0])
         cursor = literal.end()
     out.append(_ABSOLUTE_STEP.sub(variable, expr[cursor:]))
-    return "".join(out), tuple(tags.items())
+    return "".join(out), (*narrowed, *((name, tag, None, False) for name, tag in tags.items()))
 
 
 def _compiled(expr: str) -> _Indexed:
@@ -74,11 +108,26 @@ class DocumentSelector:
         self._root = root
         self._top = root.getroottree().getroot()  # `//` means the whole document, whatever the context
         self._by_tag: dict[str, list[Element]] = {}
+        self._carriers: dict[str, list[Element]] | None = None  # template root -> elements carrying it
 
     def __call__(self, expr: str) -> list:
         indexed = _compiled(expr)
-        bound = {name: self._elements(tag) for name, tag in indexed.tags}
+        bound = {name: self._elements(tag) if roots is None else self._narrowed(tag, roots, own)
+                 for name, tag, roots, own in indexed.tags}
         return indexed.xpath(self._root, **bound)
+
+    def _narrowed(self, tag: str, roots: frozenset[str], own: bool) -> list[Element]:
+        """The ``tag`` elements (document order) that are, or carry, a templateId with one of ``roots``."""
+        if own:
+            return [el for el in self._elements(tag) if el.get("root") in roots]
+        if self._carriers is None:
+            self._carriers = {}
+            for template in self._elements(_TEMPLATE_ID):
+                parent = template.getparent()
+                if parent is not None:
+                    self._carriers.setdefault(template.get("root"), []).append(parent)
+        candidates = {el for root in roots for el in self._carriers.get(root, ())}
+        return [el for el in self._elements(tag) if el in candidates] if candidates else []
 
     def _elements(self, tag: str) -> list[Element]:
         found = self._by_tag.get(tag)
