@@ -36,12 +36,13 @@ def local_name(el: Element) -> str:
 
 
 def child(el: Element | None, name: str) -> Element | None:
-    """First CDA child called ``name`` (or None)."""
-    return None if el is None else el.find(CDA + name)
+    """First CDA child called ``name`` (or None). ``iterchildren`` by tag: the same element as ``find``,
+    without ElementPath's parsing of the path on every call (the most called helper of the parse)."""
+    return None if el is None else next(el.iterchildren(CDA + name), None)
 
 
 def children(el: Element | None, name: str) -> list[Element]:
-    return [] if el is None else el.findall(CDA + name)
+    return [] if el is None else list(el.iterchildren(CDA + name))
 
 
 def attr(el: Element | None, name: str) -> str | None:
@@ -56,9 +57,13 @@ def attr(el: Element | None, name: str) -> str | None:
 
 
 def normalize_space(text: str | None) -> str | None:
+    """Runs of whitespace made one space, ends trimmed; None when nothing is left."""
     if text is None:
         return None
-    text = _WS.sub(" ", text).strip()
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+        text = _WS.sub(" ", text).strip()  # str.split() would also split at these four separators; \s does not
+    else:
+        text = " ".join(text.split())  # the same result as the regex, several times faster
     return text or None
 
 
