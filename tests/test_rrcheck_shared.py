@@ -67,3 +67,16 @@ def test_fold_kb_holds_nothing_from_held_out_pairs(tmp_path: Path) -> None:
         rows = read_tsv(kb / "terminology" / f"{system}.tsv")
         assert rows and not any("vendor-eicr" in row["provenance"] for row in rows), system
     assert (kb / "reportability").resolve().is_dir()
+
+
+@needs_shared
+def test_shipped_harvest_holds_nothing_from_phdi_dev(tmp_path: Path) -> None:
+    """The shipped harvested tables are exactly what harvest_kb.py builds with every phdi-dev pair held out:
+    the dev set contributes no code/name pair (its vendor-local test and drug names would fit the bench)."""
+    from cliniq_agent.core.resources import kb_path
+    from cliniq_agent.eval.reportable_cv import HARVESTED_FILES, build_fold_kb
+
+    kb = build_fold_kb(DATA, {p.case_id for p in rr_pairs(DATA)}, tmp_path)
+    for name in HARVESTED_FILES:
+        assert (kb / "terminology" / name).read_text(encoding="utf-8") == \
+            kb_path("terminology", name).read_text(encoding="utf-8"), name

@@ -1,11 +1,11 @@
 """Honest reportability numbers: k-fold cross-validation over the phdi-dev eICR/RR pairs.
 
-The harvested code tables (kb/terminology/{loinc,snomed,rxnorm,cvx}.tsv and harvest_dropped.tsv) were built by
-scripts/harvest_kb.py from every shared CDA, phdi-dev included, so scoring phdi-dev with them measures fit. Here
-each fold's tables are rebuilt by the same script from the shared sources *without* the held-out pairs (and
-without the hl7-ccda-examples fragments, which the shipped tables predate: the rebuild over every pair then equals
-the shipped tables byte for byte), the engine runs on the held-out eICRs in a child process that reads that kb/,
-and the RR (read by the product's own CDA parser) is the gold. Scored per code and per condition group
+The harvested code tables (kb/terminology/{loinc,snomed,rxnorm,cvx}.tsv and harvest_dropped.tsv) are built by
+scripts/harvest_kb.py from the published HL7 / CDC samples only: phdi-dev contributes nothing, so in-sample and
+cross-validated numbers should agree. The check stays: each fold's tables are rebuilt by the same script from the
+shared sources *without* the held-out pairs (the rebuild equals the shipped tables byte for byte), the engine runs
+on the held-out eICRs in a child process that reads that kb/, and the RR (read by the product's own CDA parser) is
+the gold. Scored per code and per condition group
 (cliniq_agent.rrcheck.groups). ``cliniq-agent bench -s reportable-cv`` prints both beside the in-sample numbers.
 """
 
@@ -28,7 +28,6 @@ from cliniq_agent.eval.scoring import CaseScore
 
 FOLDS = 5
 HARVEST_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "harvest_kb.py"
-NOT_IN_SHIPPED_HARVEST = ("external", "hl7-ccda-examples")  # added to ../shared after the tables were built
 HARVESTED_FILES = ("loinc.tsv", "snomed.tsv", "rxnorm.tsv", "cvx.tsv", "harvest_dropped.tsv",
                    "rctc_conditions.tsv", "rctc_valuesets.tsv")
 
@@ -50,11 +49,10 @@ def _harvest_module():
 
 
 def _mirror_shared(data: Path, held_out: set[str], dest: Path) -> None:
-    """A symlink copy of ``data`` without the held-out phdi-dev folders (and the fragments the KB predates)."""
+    """A symlink copy of ``data`` without the held-out phdi-dev folders."""
     for root, _dirs, files in os.walk(data):
         rel = Path(root).relative_to(data)
-        if rel.parts[:2] == NOT_IN_SHIPPED_HARVEST or (rel.parts[:2] == ("external", "phdi-dev")
-                                                       and len(rel.parts) > 2 and rel.parts[2] in held_out):
+        if rel.parts[:2] == ("external", "phdi-dev") and len(rel.parts) > 2 and rel.parts[2] in held_out:
             continue
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in files:
