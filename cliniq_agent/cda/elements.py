@@ -7,7 +7,7 @@ Everything here works on Clark names (``{urn:hl7-org:v3}code``), so documents th
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date
 
 import regex
 from lxml import etree
@@ -111,8 +111,10 @@ def _parse_ts(value: str | None) -> regex.Match | None:
 def iso_date(value: str | None) -> str | None:
     """HL7 TS -> 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' (date part only); None if unparseable."""
     match = _parse_ts(value)
-    if not match:
-        return None
+    return _date_part(match) if match else None
+
+
+def _date_part(match: regex.Match) -> str | None:
     year, month, day = match["y"], match["mo"], match["d"]
     try:
         if day:
@@ -131,15 +133,13 @@ def iso_datetime(value: str | None) -> str | None:
     match = _parse_ts(value)
     if not match:
         return None
-    day = iso_date(value)
+    day = _date_part(match)
     if day is None or not match["h"]:
         return day
     if len(day) < 10:
         return None  # a time without a full date is not a valid TS
     hour, minute, second = match["h"], match["mi"] or "00", match["s"] or "00"
-    try:
-        datetime(2000, 1, 1, int(hour), int(minute), int(second))
-    except ValueError:
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 59:  # what datetime() would refuse
         return day
     out = f"{day}T{hour}:{minute}:{second}"
     if match["tz"]:
@@ -199,7 +199,8 @@ class Locator:
             name = f"*[local-name()='{qname.localname}']"
         if parent is None:
             return name
-        same = [sib for sib in parent if sib.tag == el.tag]
+        tag = el.tag
+        same = list(parent.iterchildren(tag)) if tag.__class__ is str else [sib for sib in parent if sib.tag == tag]
         if len(same) == 1:
             return name
         return f"{name}[{same.index(el) + 1}]"
