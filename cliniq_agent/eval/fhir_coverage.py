@@ -31,7 +31,8 @@ _MAX_TRANSLATION_DEPTH = 2  # as the parser reads them (cda/codes.read_coded)
 
 #: the compact item list -> the resource type its items become
 LIST_RESOURCE = {"conditions": "Condition", "labs": "Observation", "vitals": "Observation",
-                 "meds": "MedicationStatement", "immunizations": "Immunization"}
+                 "meds": "MedicationStatement", "immunizations": "Immunization", "allergies": "AllergyIntolerance",
+                 "procedures": "Procedure", "orders": "ServiceRequest", "reports": "DiagnosticReport"}
 
 #: parser note prefixes (cda/*.py ``ctx.note``) that mean "this entry was not converted" -> resource type
 _SKIP_NOTES = (
@@ -98,7 +99,7 @@ def cda_codes(record, root: etree._Element) -> list[CdaCode]:
     tree = root.getroottree()
     found: list[CdaCode] = []
     seen: set[tuple[str, str, str | None, str]] = set()
-    for list_name in record.ITEM_LISTS:
+    for list_name in (*record.ITEM_LISTS, *getattr(record, "ACT_LISTS", ())):
         paths = coded_paths().get(list_name, ("cda:code",))
         for item in getattr(record, list_name):
             for evidence in item.evidence:
@@ -158,6 +159,9 @@ class Coverage:
     extract_ms: list[float] = field(default_factory=list)
     bundle_ms: list[float] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    document_sizes: list[int] = field(default_factory=list)   # the fhir-document form
+    document_ms: list[float] = field(default_factory=list)
+    profiles: Counter = field(default_factory=Counter)         # profile -> resources claiming it (collection)
 
 
 def _reason_class(note: str) -> str:
@@ -184,6 +188,7 @@ def measure(files: list[Path], *, builder=None) -> Coverage:
     from cliniq_agent.core.errors import InputError
     from cliniq_agent.core.xmlsafe import parse_xml
     from cliniq_agent.fhir import build_bundle, validate_bundle
+    from cliniq_agent.fhir.document import build_document
 
     builder = builder or build_bundle
     result = Coverage()
@@ -203,8 +208,18 @@ def measure(files: list[Path], *, builder=None) -> Coverage:
             validate_bundle(bundle)
         except ValueError as err:
             result.invalid.append(f"{path.name}: {str(err).splitlines()[0]}")
+        clock = time.perf_counter()
+        document = build_document(extraction.record, run_id=extraction.run_id, source_name=path.name,
+                                  source_sha256=extraction.source_sha256)
+        result.document_ms.append((time.perf_counter() - clock) * 1000)
+        result.document_sizes.append(len(document["entry"]))
+        try:
+            validate_bundle(document)
+        except ValueError as err:
+            result.invalid.append(f"{path.name} (document): {str(err).splitlines()[0]}")
         entries = bundle.get("entry", [])
         result.sizes.append(len(entries))
+        result.profiles.update(p.rsplit("/", 1)[-1] for e in entries for p in e["resource"].get("meta", {}).get("profile", []))
         result.resources.update(e["resource"]["resourceType"] for e in entries)
         root = parse_xml(path.read_bytes(), name=str(path))
         for note in parse_cda(root, source_name=path.name).notes:
@@ -257,6 +272,11 @@ def print_coverage(result: Coverage, console) -> None:
             f"conversion time: extract median {statistics.median(result.extract_ms):.1f} ms, "
             f"bundle build median {statistics.median(result.bundle_ms):.2f} ms "
             f"(p95 {sorted(result.bundle_ms)[int(0.95 * (len(result.bundle_ms) - 1))]:.2f} ms)")
-    console.print(f"bundles failing validate_bundle: {len(result.invalid)}")
+    if result.document_sizes:
+        console.print(f"fhir-document: resources per bundle median {statistics.median(result.document_sizes):.0f}, "
+                      f"build median {statistics.median(result.document_ms):.2f} ms")
+    claimed = ", ".join(f"{name} {n}" for name, n in result.profiles.most_common())
+    console.print(f"meta.profile claims (collection bundles, each passing our checks): {claimed or 'none'}")
+    console.print(f"bundles failing validate_bundle (collection and document): {len(result.invalid)}")
     for line in result.invalid[:10]:
         console.print(f"[red]invalid[/red] {line}")
