@@ -14,6 +14,7 @@ from cliniq_agent.core.budget import check_budget
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
+from cliniq_agent.text.criteria.lab_statements import extract_lab_statements
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
 from cliniq_agent.terminology import TerminologyKB
 
@@ -90,13 +91,14 @@ def infer_from_criteria(text: str | TextDoc, spans: list[tuple[int, int]], recor
                         engine: ContextEngine, kb: TerminologyKB | None = None) -> tuple[CompactRecord, list[str]]:
     """Suspected conditions for ``text`` given the draft ``record`` of the other tiers, with a trace note each.
 
+    Laboratory results written in prose come first (lab_statements.py: "culture grew Salmonella" is a lab item).
     Nothing is inferred when the record already carries a coded diagnosis asserted for the patient, and a
     condition the text mentions in any other way (ruled out, negated, family history) is never inferred."""
-    out, notes = CompactRecord(), []
-    if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in record.conditions):
+    kb = kb or TerminologyKB.load()
+    out, notes = extract_lab_statements(text, spans, record, engine=engine, kb=kb)   # laboratory criteria first
+    if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in [*record.conditions, *out.conditions]):
         return out, notes
     mentioned = {c.snomed for c in record.conditions if c.snomed}
-    kb = kb or TerminologyKB.load()
     for match in match_definitions(find_findings(text, spans, engine)):
         condition = kb.condition(match.condition)
         if condition is None or match.condition in mentioned:

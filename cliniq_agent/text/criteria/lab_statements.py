@@ -1,0 +1,241 @@
+"""Laboratory results written in prose: "stool culture grew Salmonella", "flu A positive", "PCR dương tính".
+
+Case definitions confirm most notifiable infections by laboratory evidence (isolation, nucleic-acid or antigen
+detection, IgM or reactive serology, organisms on a smear), and notes report it in a sentence, not on a lab
+line. Within one clause, an organism or analyte that kb/reportability/text_links.tsv links to a reportable
+condition, asserted for the patient by the ConText engine, together with a result word of
+kb/criteria/result_statements.tsv becomes a lab item (name = the organism as written, result = the words,
+interpretation POS / NEG). Reportability then reads it like any other lab.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+from pydantic import BaseModel
+
+from cliniq_agent.core.budget import check_budget
+from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Lab, Tier
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.terminology import TerminologyKB
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.spanindex import SpanIndex
+
+# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma,
+# and contrastive conjunctions ("positive for X but negative for Y")
+_CLAUSE_END = regex.compile(
+    r"[;\n]|(?<![\s(]\p{L}|\d)\.(?=\s|$)|,\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
+    regex.IGNORECASE)
+_TOKEN = regex.compile(r"\p{L}+|\p{N}+")
+_MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
+
+
+class ResultPhrase(BaseModel):
+    positive: bool
+    language: str
+    pattern: object
+
+
+class _TestKind(BaseModel):
+    persisting: object            # antibody markers that stay reactive after cure
+    current: object               # tests of current infection (nucleic acid, nontreponemal titre)
+    conditions: frozenset[str]    # where a negative current test outweighs a reactive persisting marker
+
+
+class LabStatement(BaseModel):
+    condition: str
+    span: tuple[int, int]
+    result_span: tuple[int, int]
+    positive: bool
+    row: int
+    test: str                 # persisting | current | other: what the clause says was measured
+    disease_name: bool        # the text_links row names the disease ("dx"), not an organism or test
+
+
+@lru_cache(maxsize=1)
+def result_phrases() -> tuple[ResultPhrase, ...]:
+    rows = [row for row in kb_table("criteria", "result_statements.tsv") if row["class"] in ("positive", "negative")]
+    phrases = [ResultPhrase(positive=row["class"] == "positive", language=row["language"],
+                            pattern=regex.compile(row["pattern"])) for row in rows]
+    return tuple(sorted(phrases, key=lambda p: p.positive))        # negative rows first
+
+
+@lru_cache(maxsize=1)
+def _test_kinds() -> _TestKind:
+    rows = {row["class"]: row for row in kb_table("criteria", "result_statements.tsv")}
+    persisting, current = rows["persisting_antibody"], rows["current_infection"]
+    return _TestKind(persisting=regex.compile(persisting["pattern"]), current=regex.compile(current["pattern"]),
+                     conditions=frozenset(persisting["conditions"].split()))
+
+
+def _test_of(folded: str, span: tuple[int, int], result_span: tuple[int, int], clause: tuple[int, int]) -> str:
+    """What was measured, read between the organism and its result word and a few words either side."""
+    lo, hi = min(span[0], result_span[0]), max(span[1], result_span[1])
+    window = folded[max(clause[0], lo - 20):min(clause[1], hi + 20)]
+    kinds = _test_kinds()
+    if kinds.current.search(window):
+        return "current"
+    return "persisting" if kinds.persisting.search(window) else "other"
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out, cursor = [], start
+    for match in _CLAUSE_END.finditer(text, start, end):
+        if match.start() > cursor:
+            out.append((cursor, match.start()))
+        cursor = match.end()
+    if cursor < end:
+        out.append((cursor, end))
+    return out
+
+
+def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]]:
+    """fold_key-like text of ``folded[start:end]`` (tokens split at letter/digit changes, one space between)
+    and, per key character, its offset in the original text."""
+    parts: list[str] = []
+    offsets: list[int] = []
+    for token in _TOKEN.finditer(folded, start, end):
+        if parts:
+            parts.append(" ")
+            offsets.append(token.start())
+        parts.append(token.group(0))
+        offsets.extend(range(token.start(), token.end()))
+    return "".join(parts), offsets
+
+
+def _organisms(kb: TerminologyKB, key: str, offsets: list[int]) -> list[tuple[str, tuple[int, int], int, bool]]:
+    """(condition, original span, text_links row, names the disease) of each organism / disease in one clause."""
+    found = []
+    for link in kb.text_links.links:
+        if link.exclude is not None and link.exclude.search(key):
+            continue
+        if link.require is not None and not link.require.search(key):
+            continue
+        for match in link.pattern.finditer(key):
+            found.append((link.condition, (offsets[match.start()], offsets[match.end() - 1] + 1), link.row,
+                          link.use == "dx"))
+    found.sort(key=lambda f: (f[1][0], -(f[1][1] - f[1][0])))
+    kept: list[tuple[str, tuple[int, int], int, bool]] = []
+    for hit in found:   # a longer name wins over one it contains ("salmonella typhi" over "salmonella")
+        if not any(k[1][0] <= hit[1][0] and hit[1][1] <= k[1][1] for k in kept):
+            kept.append(hit)
+    return kept
+
+
+def _results(folded: str, clause: tuple[int, int], language: str | None) -> list[tuple[bool, tuple[int, int]]]:
+    """Result words in one clause (``language`` None: of every language)."""
+    results: list[tuple[bool, tuple[int, int]]] = []
+    for phrase in result_phrases():
+        if language is not None and phrase.language not in ("any", language):
+            continue
+        for match in phrase.pattern.finditer(folded, *clause):
+            span = match.span()
+            if not any(s[0] < span[1] and span[0] < s[1] for _, s in results):
+                results.append((phrase.positive, span))
+    return results
+
+
+def _tokens_between(folded: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return len(_TOKEN.findall(folded, lo, hi)) if lo < hi else 0
+
+
+def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, engine: ContextEngine,
+                        kb: TerminologyKB) -> list[LabStatement]:
+    doc = TextDoc.of(text)
+    text, folded = doc.text, doc.fold
+    statements = []
+    for start, end in spans:
+        for clause in _clauses(text, start, end):
+            check_budget("lab statements")
+            if not _results(folded, clause, None):   # no result word at all: no statement (and no organism scan)
+                continue
+            key, offsets = _key_with_offsets(folded, *clause)
+            if not key:
+                continue
+            organisms = _organisms(kb, key, offsets)
+            if not organisms:
+                continue
+            for condition, span, row, disease_name in organisms:
+                verdict = engine.assess(doc, span)
+                if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
+                    continue
+                results = [(pos, s, _tokens_between(folded, span, s)) for pos, s in _results(folded, clause, verdict.language)]
+                results = [r for r in results if r[2] <= _MAX_TOKENS_APART]
+                if not results:
+                    continue
+                positive, result_span, _ = min(results, key=lambda r: (r[2], r[0]))  # tie: negative first
+                if positive and verdict.assertion is Assertion.NEGATED:   # "negative for X, positive for Y"
+                    continue
+                statements.append(LabStatement(condition=condition, span=span, result_span=result_span,
+                                               positive=positive, row=row, disease_name=disease_name,
+                                               test=_test_of(folded, span, result_span, clause)))
+    return statements
+
+
+def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
+                           engine: ContextEngine, kb: TerminologyKB | None = None) -> tuple[CompactRecord, list[str]]:
+    """Lab items for the result statements in ``spans`` that no earlier tier coded, with one trace note each;
+    a suspected condition of ``record`` whose test the note reports negative is marked ruled out."""
+    doc = TextDoc.of(text)
+    text = doc.text
+    kb = kb or TerminologyKB.load()
+    out, notes = CompactRecord(), []
+    skip_index = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
+                            for item in getattr(record, name) if _coded(item) for e in item.evidence if e.span])
+    seen: set[tuple[str, bool]] = set()
+    found = find_lab_statements(doc, spans, engine=engine, kb=kb)
+    negative_current = {s.condition for s in found if not s.positive and s.test == "current"
+                        and s.condition in _test_kinds().conditions}
+    positive = {s.condition for s in found if s.positive}
+    _exclude_suspected(record, {s.condition for s in found if not s.positive} - positive, kb, notes)
+    for statement in found:
+        if statement.positive and statement.test == "persisting" and statement.condition in negative_current:
+            notes.append(f"lab statement: reactive persisting marker for {statement.condition} with a negative test "
+                         "of current infection: past or treated infection, not counted")
+            for item in record.conditions:   # "Anti-HCV reactive" the lookup tier read as the disease
+                if any(e.span and e.span[0] < statement.span[1] and statement.span[0] < e.span[1] for e in item.evidence):
+                    item.assertion = Assertion.HISTORICAL
+            continue
+        if skip_index.overlaps(statement.span):    # another tier already coded this mention
+            continue
+        if (statement.condition, statement.positive) in seen:
+            continue
+        seen.add((statement.condition, statement.positive))
+        name = text[statement.span[0]:statement.span[1]]
+        result = text[statement.result_span[0]:statement.result_span[1]].strip()
+        lo, hi = min(statement.span[0], statement.result_span[0]), max(statement.span[1], statement.result_span[1])
+        evidence = [Evidence(tier=Tier.INFERRED, span=(lo, hi), text=text[lo:hi],
+                             rule=f"lab_statement:text_links:{statement.row}")]
+        if statement.disease_name:   # "TB PCR positive": a positive test for the disease confirms the disease
+            found = kb.condition(statement.condition)
+            if statement.positive and found is not None:
+                condition = kb.diagnosis_condition(found)
+                out.conditions.append(Condition(name=condition.name, snomed=condition.snomed,
+                                                assertion=Assertion.PRESENT, evidence=evidence))
+        else:
+            out.labs.append(Lab(name=name, result=result, interpretation="POS" if statement.positive else "NEG",
+                                assertion=Assertion.PRESENT, evidence=evidence))
+        notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
+    return out, notes
+
+
+def _coded(item) -> bool:
+    return any(getattr(item, field, None) for field in ("snomed", "icd10", "loinc", "rxnorm", "cvx"))
+
+
+def _exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str]) -> None:
+    """A differential the note only suspected, whose test came back negative, is excluded."""
+    codes = {}
+    for condition in negative_only:
+        found = kb.condition(condition)
+        if found is not None:
+            codes[found.snomed] = condition
+            codes[kb.diagnosis_condition(found).snomed] = condition
+    for item in record.conditions:
+        suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE
+        if item.snomed in codes and suspected and item.assertion in (Assertion.PRESENT, Assertion.POSSIBLE):
+            item.assertion = Assertion.RULED_OUT
+            notes.append(f"lab statement: suspected {item.name or item.snomed} excluded by a negative test")
