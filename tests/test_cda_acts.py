@@ -166,3 +166,50 @@ def test_every_shared_cda_bundle_passes_the_checks(shared_data: Path) -> None:
     for kind in ("ServiceRequest", "DiagnosticReport", "Procedure", "MedicationRequest", "MedicationAdministration",
                  "Practitioner", "PractitionerRole"):
         assert counts[kind] > 0, kind
+
+
+_INTENDED_MEDS = ("//cda:substanceAdministration[cda:templateId/@root='2.16.840.1.113883.10.20.22.4.42' or "
+                  "(cda:templateId/@root='2.16.840.1.113883.10.20.22.4.16' and @moodCode='INT')][not(@negationInd)]")
+
+
+def test_every_intended_medication_is_a_medication_request_or_a_noted_skip(shared_data: Path) -> None:
+    """Medication Activities in moodCode INT (and Planned Medication Activities) of the shared eICRs, counted
+    straight from the XML, each become a MedicationRequest (intent plan) or a parser note saying why not."""
+    from lxml import etree
+
+    from cliniq_agent.cda import parse_cda
+    from cliniq_agent.core.xmlsafe import NSMAP
+
+    seen = 0
+    for path in cda_files(shared_data):
+        if "hl7-ccda-examples" in path.parts:
+            continue
+        root = etree.parse(str(path)).getroot()
+        expected = len(root.xpath(_INTENDED_MEDS, namespaces=NSMAP))
+        if not expected:
+            continue
+        parsed = parse_cda(root, source_name=path.name)
+        orders = [o for o in parsed.record.orders if o.kind == "medication"]
+        skipped = [n for n in parsed.notes if n.startswith("planned medication with no code and no name")]
+        assert len(orders) + len(skipped) == expected, path
+        bundle = extract(path, use_llm=False, persist_trace=False).to_fhir()
+        requests = _resources(bundle, "MedicationRequest")
+        assert len(requests) == len(orders) and all(r["intent"] == "plan" for r in requests), path
+        seen += expected
+    assert seen > 0
+
+
+def test_practitioners_are_one_per_person_with_valid_npis(shared_data: Path) -> None:
+    from cliniq_agent.fhir.demographics import npi_valid
+
+    path = shared_data / "external" / "dibbs-fhir-converter" / "eicr04152020.xml"
+    bundle = extract(path, use_llm=False, persist_trace=False).to_fhir()
+    people = _resources(bundle, "Practitioner")
+    npis = [i["value"] for p in people for i in p.get("identifier", []) if i.get("system") == "http://hl7.org/fhir/sid/us-npi"]
+    assert npis and all(npi_valid(v) for v in npis) and len(npis) == len(set(npis))
+    names = [p["name"][0]["text"] for p in people if p.get("name")]
+    assert len(names) == len(set(names))
+    roles = _resources(bundle, "PractitionerRole")
+    assert len(roles) == len(people)
+    assert {r["practitioner"]["reference"] for r in roles} == {e["fullUrl"] for e in bundle["entry"]
+                                                               if e["resource"]["resourceType"] == "Practitioner"}
