@@ -30,7 +30,6 @@ class Built:
     resource: Any  # an R4B resource model instance
     full_url: str
     evidence: list[Evidence] = field(default_factory=list)
-    derived_from: list[str] = field(default_factory=list)  # fullUrls of resources this one was inferred from
     # eICR trigger-code flag extension of a triggering order, for the Composition.section.entry that lists it
     trigger: dict[str, Any] | None = None
 

@@ -74,4 +74,4 @@ def build_reportable(item: Reportable, index: int, ctx: BuildContext, codes: Cod
     if item.triggers:
         notes.append("Trigger codes: " + "; ".join(_trigger_text(t) for t in item.triggers))
     data["note"] = [{"text": note} for note in notes]
-    return Built(FhirObservation.model_validate(data), full_url, [], derived_from=supporting)
+    return Built(FhirObservation.model_validate(data), full_url, [])
