@@ -11,7 +11,8 @@ from cliniq_agent.terminology import TerminologyKB
 
 
 def reportability(state: RunState) -> dict[str, Any]:
-    record = state["record"].model_copy(deep=True)
+    # shallow: only ``reportable`` is replaced (assess_reportability reads the items, never changes them)
+    record = state["record"].model_copy()
     parsed = state.get("cda")
     triggers = list(parsed.triggers) if parsed is not None else []
     result = assess_reportability(record, triggers, TerminologyKB.load())

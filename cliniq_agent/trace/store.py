@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from pydantic import BaseModel, Field, JsonValue
 
 from cliniq_agent.core.resources import user_data_dir
@@ -38,6 +39,15 @@ CREATE TABLE IF NOT EXISTS sources (
     run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE, text TEXT NOT NULL
 );
 """
+
+
+def _json(value: object) -> str:
+    """JSON text for a column: orjson (several times faster than json on a run's record and step outputs; the
+    column is read back with json.loads, so only the spacing differs), json for what orjson refuses."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value)
 
 
 class RunTrace(BaseModel):
@@ -112,14 +122,14 @@ class TraceStore:
             db.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (trace.run_id, trace.started_at, trace.source_name, trace.source_sha256, trace.format, trace.route,
-                 trace.status, trace.duration_ms, trace.version, json.dumps(trace.options),
-                 json.dumps(trace.record) if trace.record is not None else None,
-                 json.dumps([e.model_dump(mode="json") for e in trace.excluded]), trace.error),
+                 trace.status, trace.duration_ms, trace.version, _json(trace.options),
+                 _json(trace.record) if trace.record is not None else None,
+                 _json([e.model_dump(mode="json") for e in trace.excluded]), trace.error),
             )
             db.execute("DELETE FROM steps WHERE run_id = ?", (trace.run_id,))
             db.executemany(
                 "INSERT INTO steps VALUES (?,?,?,?,?,?,?)",
-                [(trace.run_id, seq, s.node, s.started_at, s.duration_ms, s.summary, json.dumps(s.outputs))
+                [(trace.run_id, seq, s.node, s.started_at, s.duration_ms, s.summary, _json(s.outputs))
                  for seq, s in enumerate(trace.steps)],
             )
             if trace.source_text is not None:

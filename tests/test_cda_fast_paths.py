@@ -1,0 +1,80 @@
+"""The parse's fast paths give exactly what the plain forms they replace give.
+
+DocumentSelector (narrowed template variables) against libxml2 evaluating the rule XPath on the whole tree;
+normalize_space against the \\s+ regex; HL7 TS parsing on edge cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import regex
+from lxml import etree
+
+from cliniq_agent.cda.elements import iso_date, iso_datetime, normalize_space
+from cliniq_agent.cda.rules import default_kb
+from cliniq_agent.cda.select import DocumentSelector
+from cliniq_agent.core.xmlsafe import NSMAP, parse_xml
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+_NESTED = b"""<ClinicalDocument xmlns="urn:hl7-org:v3"><component><structuredBody>
+<observation><templateId root="2.16.840.1.113883.10.20.22.4.4"/><templateId root="x"/>
+  <entryRelationship><observation><templateId root="2.16.840.1.113883.10.20.22.4.4"/></observation></entryRelationship>
+</observation>
+<act><entryRelationship><observation><code code="1"/><templateId root=" 2.16.840.1.113883.10.20.22.4.4"/>
+</observation></entryRelationship><templateId root="2.16.840.1.113883.10.20.22.4.3"/></act>
+<observation><templateId root="2.16.840.1.113883.10.20.15.2.3.3"/></observation>
+</structuredBody></component></ClinicalDocument>"""
+
+
+def _rule_xpaths() -> list[str]:
+    kb = default_kb()
+    roots = " or ".join(f"@root='{t.root}'" for t in kb.trigger_templates)
+    return [rule.xpath for rule in kb.entries] + [f"//cda:templateId[{roots}]/parent::*",
+                                                  "//cda:templateId[@root='x' or @root='missing']/parent::*"]
+
+
+def _documents(shared: Path | None) -> list[etree._Element]:
+    docs = [etree.fromstring(_NESTED), parse_xml((EXAMPLES / "eicr_pertussis.xml").read_bytes(), name="example")]
+    if shared is not None:
+        docs += [parse_xml(p.read_bytes(), name=p.name)
+                 for p in sorted((shared / "external" / "phdi-dev").glob("*/CDA_eICR.xml"))[:10]]
+    return docs
+
+
+@pytest.mark.parametrize("with_shared", [False, True])
+def test_selector_returns_the_nodes_libxml2_returns_in_the_same_order(with_shared: bool, request) -> None:
+    shared = request.getfixturevalue("shared_data") if with_shared else None
+    checked = 0
+    for root in _documents(shared):
+        select = DocumentSelector(root)
+        for expr in _rule_xpaths():
+            expected = etree.XPath(expr, namespaces=NSMAP)(root)
+            assert select(expr) == expected, expr
+            checked += len(expected)
+    assert checked > 0
+
+
+def test_normalize_space_matches_the_whitespace_regex() -> None:
+    pattern = regex.compile(r"\s+")
+    samples = ["  a \t b\n\nc  ", "\u00a0x\u2003y\u3000", "a\x1cb \x1f c", "\x85z\u2028", "", "   ", "one"]
+    for text in samples:
+        expected = pattern.sub(" ", text).strip() or None
+        assert normalize_space(text) == expected, repr(text)
+
+
+@pytest.mark.parametrize(("value", "stamp", "day"), [
+    ("20240101", "2024-01-01", "2024-01-01"),
+    ("2024010112", "2024-01-01T12:00:00", "2024-01-01"),
+    ("202401011260", "2024-01-01", "2024-01-01"),          # minute 60: the date stands alone
+    ("20240101246000", "2024-01-01", "2024-01-01"),        # hour 24
+    ("20240101235959-0500", "2024-01-01T23:59:59-05:00", "2024-01-01"),
+    ("20240101120000.123+0100", "2024-01-01T12:00:00+01:00", "2024-01-01"),
+    ("202413", None, None), ("20240230", None, None), ("2024", "2024", "2024"), ("202402", "2024-02", "2024-02"),
+    ("2024021", None, None), ("", None, None),
+])
+def test_hl7_timestamps(value: str, stamp: str | None, day: str | None) -> None:
+    assert iso_datetime(value) == stamp
+    assert iso_date(value) == day
