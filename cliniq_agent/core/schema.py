@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -82,6 +82,10 @@ _CODE_FIELDS: dict[str, tuple[str, str]] = {
 class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    #: The item's own code fields, each named after its code system (kb/terminology/code_systems.tsv, checked):
+    #: what merge/validate checks, scoring counts and renderers list.
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
     assertion: Assertion = Assertion.PRESENT
     evidence: list[Evidence] = Field(default_factory=list)
     issues: list[CodeIssue] = Field(default_factory=list)
@@ -146,6 +150,8 @@ class Encounter(BaseModel):
 
 
 class Condition(_Item):
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("snomed", "icd10")
+
     name: str | None = None
     snomed: str | None = None
     icd10: str | None = None
@@ -154,6 +160,8 @@ class Condition(_Item):
 
 
 class Lab(_Item):
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("loinc",)  # result_code is the result's code, not the test's
+
     name: str | None = None
     loinc: str | None = None
     result: str | None = None          # display of the result as written (coded or text)
@@ -168,6 +176,8 @@ class Lab(_Item):
 
 
 class Med(_Item):
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("rxnorm",)
+
     name: str | None = None
     rxnorm: str | None = None
     dose: str | None = None
@@ -176,6 +186,8 @@ class Med(_Item):
 
 
 class Vital(_Item):
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("loinc",)
+
     name: VitalName
     value: str | None = None
     unit: str | None = None
@@ -184,6 +196,8 @@ class Vital(_Item):
 
 
 class Immunization(_Item):
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("cvx",)
+
     name: str | None = None
     cvx: str | None = None
     date: str | None = None
@@ -337,6 +351,16 @@ class CompactRecord(BaseModel):
     #: Keys left out of the compact JSON while empty, so outputs without these sections keep their shape.
     OPTIONAL_LISTS: ClassVar[tuple[str, ...]] = (*ACT_LISTS, "practitioners")
 
+    @classmethod
+    def item_class(cls, list_name: str) -> type[_Item]:
+        """The item class of list ``list_name`` (``conditions`` -> Condition)."""
+        return get_args(cls.model_fields[list_name].annotation)[0]
+
+    @classmethod
+    def code_fields(cls, list_name: str) -> tuple[str, ...]:
+        """Code fields of the items of list ``list_name`` (``conditions`` -> snomed, icd10)."""
+        return cls.item_class(list_name).CODE_FIELDS
+
     def to_compact(self, *, evidence: bool = True) -> dict[str, Any]:
         """JSON-ready dict; every key present (the optional lists only when non-empty), ``assertion`` left out
         (lists are asserted-only)."""
@@ -361,6 +385,12 @@ _ITEM_CLASS: dict[str, type] = {"conditions": Condition, "labs": Lab, "meds": Me
 def coded_item(list_name: str, system: str, code: str, name: str | None, **fields: Any) -> _Item:
     """A new item of list ``list_name`` carrying ``code`` in its ``system`` field (snomed, icd10, loinc …)."""
     return _ITEM_CLASS[list_name](name=name, **{system: code}, **fields)
+
+
+#: Every item code field, in a stable order (snomed, icd10, loinc, rxnorm, cvx).
+ITEM_CODE_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(field for name in CompactRecord.ITEM_LISTS for field in CompactRecord.code_fields(name))
+)
 
 
 def _strip_key(node: Any, key: str) -> None:

@@ -16,11 +16,15 @@ import regex
 from pydantic import BaseModel
 
 from cliniq_agent.core.dates import normalize_date
+from cliniq_agent.core.schema import CompactRecord
 from cliniq_agent.core.textnorm import fold
 from cliniq_agent.validate import check_code
 
 _NUMBER = regex.compile(r"-?\d+(?:[.,]\d+)?")
-_CODE_SOURCES = (("conditions", "snomed"), ("conditions", "icd10"), ("labs", "loinc"), ("meds", "rxnorm"))
+# The scored codes: those of conditions, labs and meds (vitals and immunizations are not scored).
+_CODE_SOURCES = tuple(
+    (name, field) for name in ("conditions", "labs", "meds") for field in CompactRecord.code_fields(name)
+)
 
 
 class Counts(BaseModel):

@@ -83,7 +83,7 @@ def merge_model_output(text: str, draft: CompactRecord, output: FastPathOutput, 
             report.in_text += via == "text"
             report.via_kb += via == "kb"
             line = _line_of(text, span[0])
-            uncoded = _uncoded_on_line(getattr(record, _LIST_FOR[key]), system, line)
+            uncoded = _uncoded_on_line(getattr(record, _LIST_FOR[key]), CompactRecord.code_fields(_LIST_FOR[key]), line)
             if uncoded is not None:  # the parser read this line but found no code: the model supplies it
                 setattr(uncoded, system, code)
                 uncoded.evidence = [*uncoded.evidence, _evidence(text, span, line, code)]
@@ -93,8 +93,7 @@ def merge_model_output(text: str, draft: CompactRecord, output: FastPathOutput, 
     return record, report
 
 
-def _uncoded_on_line(items: list, system: str, line: tuple[int, int]):
-    code_fields = ("snomed", "icd10") if system in ("snomed", "icd10") else (system,)
+def _uncoded_on_line(items: list, code_fields: tuple[str, ...], line: tuple[int, int]):
     for item in items:
         if any(getattr(item, field) for field in code_fields):
             continue

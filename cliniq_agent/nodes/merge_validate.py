@@ -27,8 +27,6 @@ from cliniq_agent.validate import check_code
 
 # Which producer wins when two drafts disagree on a single-valued field.
 PRODUCER_RANK = {"cda": 0, "known_format": 1, "fast_path": 2, "narrative": 3, "cda_narrative": 4}
-_CODE_FIELDS = {"conditions": ("snomed", "icd10"), "labs": ("loinc",), "meds": ("rxnorm",),
-                "vitals": ("loinc",), "immunizations": ("cvx",)}
 
 
 def merge_validate(state: RunState) -> dict[str, Any]:
@@ -77,7 +75,7 @@ def _merge_acts(record: CompactRecord, draft: Draft, excluded: list[ExcludedItem
     record.practitioners.extend(person.model_copy() for person in draft.record.practitioners)
 
 
-_CHECKED_SYSTEMS = frozenset(field for fields in _CODE_FIELDS.values() for field in fields)
+_CHECKED_SYSTEMS = frozenset(field for name in CompactRecord.ITEM_LISTS for field in CompactRecord.code_fields(name))
 
 
 def _validate_act_codes(item: Any) -> None:
@@ -105,7 +103,7 @@ def _merge_singletons(target: CompactRecord, source: CompactRecord) -> None:
 
 
 def _validate_codes(list_name: str, item: Any) -> None:
-    for field in _CODE_FIELDS[list_name]:
+    for field in CompactRecord.code_fields(list_name):
         code = getattr(item, field, None)
         if not code:
             continue
@@ -118,7 +116,7 @@ def _validate_codes(list_name: str, item: Any) -> None:
 def _has_content(list_name: str, item: Any) -> bool:
     if list_name == "vitals":
         return item.value is not None
-    return bool(item.name) or any(getattr(item, f, None) for f in _CODE_FIELDS[list_name])
+    return bool(item.name) or any(getattr(item, f, None) for f in CompactRecord.code_fields(list_name))
 
 
 def _identity(list_name: str, item: Any) -> tuple:

@@ -7,9 +7,9 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.core.schema import ITEM_CODE_FIELDS, CompactRecord
 
-CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx", "result_code")
+CODE_FIELDS = (*ITEM_CODE_FIELDS, "result_code")
 TIER_LABELS = {
     "cda_entry": "CDA entry", "cda_narrative": "CDA narrative", "line": "line parser", "regex": "regex",
     "lookup": "KB lookup", "criteria": "clinical criteria", "rag": "code index", "agent": "agent (model)",

@@ -17,7 +17,6 @@ from cliniq_agent.text.markers.tier import extract_markers_draft
 from cliniq_agent.core.schema import CompactRecord
 from cliniq_agent.core.state import Draft, RunOptions
 
-_CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
 _SCANNED_FIELDS = CLINICAL_FIELDS | NARRATIVE_FIELDS       # lines the lookup tier and the agent read
 _TEST_FIELDS = CLINICAL_FIELDS - {"conditions"}            # lab, med, vital, immunization lines
 _PROSE_FIELDS = NARRATIVE_FIELDS | {"conditions"}          # where findings describe the patient's illness
@@ -69,7 +68,7 @@ def _coded_spans(record: CompactRecord) -> list[tuple[int, int]]:
 
 
 def _has_code(item: Any) -> bool:
-    return any(getattr(item, field, None) for field in _CODE_FIELDS)
+    return any(getattr(item, field) for field in type(item).CODE_FIELDS)
 
 
 def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,

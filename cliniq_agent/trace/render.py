@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from cliniq_agent.core.schema import ITEM_CODE_FIELDS
 from cliniq_agent.trace.store import RunTrace
 
 _ITEM_LISTS = ("conditions", "labs", "meds", "vitals", "immunizations", "reportable")
-_CODE_FIELDS = ("snomed", "icd10", "loinc", "rxnorm", "cvx")
 
 
 def render_list(runs: list[RunTrace], console: Console | None = None) -> None:
@@ -41,7 +41,7 @@ def render_run(run: RunTrace, console: Console | None = None) -> None:
             items.add_column(column, overflow="fold")
         for list_name in _ITEM_LISTS:
             for item in run.record.get(list_name, []) or []:
-                codes = ", ".join(f"{f}={item[f]}" for f in _CODE_FIELDS if item.get(f))
+                codes = ", ".join(f"{f}={item[f]}" for f in ITEM_CODE_FIELDS if item.get(f))
                 issues = "; ".join(f"{i['field']} {i['code']}: {i['problem']}" for i in item.get("issues", []) or [])
                 evidence = " | ".join(_evidence_line(e) for e in item.get("evidence", []) or [])
                 if list_name == "reportable":
@@ -57,7 +57,7 @@ def render_run(run: RunTrace, console: Console | None = None) -> None:
         for column in ("list", "name", "reason", "codes"):
             excluded.add_column(column, overflow="fold")
         for entry in run.excluded:
-            codes = ", ".join(f"{f}={entry.item[f]}" for f in _CODE_FIELDS if entry.item.get(f))
+            codes = ", ".join(f"{f}={entry.item[f]}" for f in ITEM_CODE_FIELDS if entry.item.get(f))
             excluded.add_row(entry.kind, entry.name or "", entry.reason, codes)
         console.print(excluded)
     from cliniq_agent.rrcheck.render import render_rr_check, rr_check_of
