@@ -21,10 +21,9 @@ from cliniq_agent.cda.elements import (
     reference_id,
     xsi_type,
 )
+from cliniq_agent.core.code_systems import checked_systems
 from cliniq_agent.core.schema import Code
 from cliniq_agent.validate import normalize_code
-
-_STANDARD = ("snomed", "loinc", "icd10", "rxnorm", "cvx")
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class Coded:
     def standard(self) -> "Coded | None":
         """The primary coding if it is in a standard system, else the first standard translation."""
         for coding in self.codings():
-            if coding.code and coding.system in _STANDARD:
+            if coding.code and coding.system in checked_systems():
                 return coding
         return self if self.code else None
 
