@@ -191,6 +191,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                         and s.condition in _test_kinds().conditions}
     positive = {s.condition for s in found if s.positive}
     _exclude_suspected(record, {s.condition for s in found if not s.positive} - positive, kb, notes)
+    present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     for statement in found:
         if statement.positive and statement.test == "persisting" and statement.condition in negative_current:
             notes.append(f"lab statement: reactive persisting marker for {statement.condition} with a negative test "
@@ -200,6 +201,8 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                     item.assertion = Assertion.HISTORICAL
             continue
         if skip_index.overlaps(statement.span):    # another tier already coded this mention
+            continue
+        if statement.positive and _codes_of(kb, statement.condition) & present:   # the diagnosis is already there
             continue
         if (statement.condition, statement.positive) in seen:
             continue
@@ -222,18 +225,18 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     return out, notes
 
 
+def _codes_of(kb: TerminologyKB, condition: str) -> set[str]:
+    found = kb.condition(condition)
+    return {condition} | ({kb.diagnosis_condition(found).snomed} if found is not None else set())
+
+
 def _coded(item) -> bool:
     return any(getattr(item, field, None) for field in ("snomed", "icd10", "loinc", "rxnorm", "cvx"))
 
 
 def _exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str]) -> None:
     """A differential the note only suspected, whose test came back negative, is excluded."""
-    codes = {}
-    for condition in negative_only:
-        found = kb.condition(condition)
-        if found is not None:
-            codes[found.snomed] = condition
-            codes[kb.diagnosis_condition(found).snomed] = condition
+    codes = {code for condition in negative_only for code in _codes_of(kb, condition)}
     for item in record.conditions:
         suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE
         if item.snomed in codes and suspected and item.assertion in (Assertion.PRESENT, Assertion.POSSIBLE):
