@@ -16,9 +16,9 @@ import regex
 
 from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.schema import Assertion
+from cliniq_agent.core.textnorm import fold_full
 
 from .language import LanguageCues
-from .textfold import fold
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "vi")
 ANY_LANGUAGE = "any"
@@ -141,16 +141,16 @@ def fold_regex(source: str) -> str:
     out: list[str] = []
     last = 0
     for match in _ESCAPE.finditer(source):
-        out.append(fold(source[last:match.start()]))
+        out.append(fold_full(source[last:match.start()]))
         out.append(match.group())
         last = match.end()
-    out.append(fold(source[last:]))
+    out.append(fold_full(source[last:]))
     return "".join(out)
 
 
 def literal_regex(literal: str, *, open_end: bool = False) -> str:
     """A folded literal as a regex: spaces match runs of space/hyphen, '-' is optional."""
-    words = fold(literal).split()
+    words = fold_full(literal).split()
     parts = []
     for word in words:
         parts.append("".join(r"[\s\-]?" if ch == "-" else regex.escape(ch) for ch in word))
@@ -298,7 +298,7 @@ def load_ruleset(folder: Path) -> RuleSet:
         language = _language(cues_path, number, row["language"])
         weight = float(row["weight"] or 1)
         if row["kind"] == "word":
-            ruleset.cues.words.setdefault(language, {})[fold(row["cue"])] = weight
+            ruleset.cues.words.setdefault(language, {})[fold_full(row["cue"])] = weight
         elif row["kind"] == "chars":
             try:
                 ruleset.cues.chars.append((language, regex.compile(row["cue"]), weight))
@@ -312,12 +312,12 @@ def load_ruleset(folder: Path) -> RuleSet:
     for number, row in _rows(words_path):
         if row["kind"] not in ("abbreviation", "answer"):
             raise RuleError(f"{words_path}:{number}: kind must be 'abbreviation' or 'answer'")
-        (abbreviations if row["kind"] == "abbreviation" else answers).add(fold(row["word"]))
+        (abbreviations if row["kind"] == "abbreviation" else answers).add(fold_full(row["word"]))
     ruleset.abbreviations = frozenset(abbreviations)
     ruleset.answers = frozenset(answers)
     words: dict[str, set[str]] = {}
     for number, row in _rows(folder / "list_conjunctions.tsv"):
         language = _language(folder / "list_conjunctions.tsv", number, row["language"])
-        words.setdefault(language, set()).add(fold(row["word"]))
+        words.setdefault(language, set()).add(fold_full(row["word"]))
     ruleset.conjunctions = {language: frozenset(items) for language, items in words.items()}
     return ruleset

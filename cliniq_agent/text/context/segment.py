@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import regex
 
-from .textfold import fold
+from cliniq_agent.core.textnorm import fold_full
 
 # End punctuation (with closing quotes/brackets) followed by whitespace or end of text.
 _END = regex.compile(r"[.!?\u3002]+[\"'\u201d\u2019)\]]*(?=\s|$)")
@@ -51,12 +51,12 @@ def split_segments(text: str, abbreviations: frozenset[str],
     for match in _END.finditer(text):
         if match.group().startswith("?") and answers:
             answer = _ANSWER.match(text, match.end())
-            if answer is not None and fold(answer.group(1)) in answers:
+            if answer is not None and fold_full(answer.group(1)) in answers:
                 continue
         if match.group().startswith(".") and len(match.group().rstrip("\"')]\u201d\u2019")) == 1:
             word = _WORD_BEFORE.search(text, max(0, match.start() - _LOOKBACK), match.start())
             if word is not None:
-                token = fold(word.group(1))
+                token = fold_full(word.group(1))
                 if token in abbreviations or token.isdigit():
                     continue
         cuts.add(match.end())

@@ -1,49 +1,16 @@
-"""Case- and accent-folding with offset maps, so matches in the folded text map back to the source.
+"""Folded text with offset maps, so matches in the folded text map back to the source.
 
-Why: triggers are written once ("nao", "khong", "antecedents") and must match "não", "KHÔNG",
-"Antécédents" and Vietnamese typed without diacritics. NFKD + dropping combining marks does most of
-it; a few letters that NFKD leaves alone (đ, œ, ø, curly quotes) are mapped explicitly.
+The fold itself (one character table) is :mod:`cliniq_agent.core.textnorm`; this module keeps, for a whole
+note, the full fold ("sœur" -> "soeur") plus the maps between folded and original offsets.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 
-# Letters / punctuation that NFKD does not decompose but that people type interchangeably.
-_EXTRA: dict[str, str] = {
-    "đ": "d", "Đ": "d", "ð": "d", "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae",
-    "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ı": "i",
-    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u2212": "-",
-}
-
-
-@lru_cache(maxsize=4096)
-def fold_char(ch: str) -> str:
-    """Fold one character: NFKD, no combining marks, casefolded; may return '' or several chars."""
-    if ch in _EXTRA:
-        return _EXTRA[ch]
-    if ch.isascii():
-        return ch.lower()
-    out = []
-    for part in unicodedata.normalize("NFKD", ch):
-        if unicodedata.combining(part):
-            continue
-        part = _EXTRA.get(part, part)
-        out.append(part.casefold())
-    return "".join(out)
-
-
-def fold(text: str) -> str:
-    """Folded form of a string (no offsets): used for patterns and cue words."""
-    if text.isascii() and "`" not in text:
-        return text.lower()
-    return "".join(fold_char(ch) for ch in text)
+from cliniq_agent.core.textnorm import fold_char
 
 
 @dataclass(frozen=True, slots=True)
