@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import regex
 
+from cliniq_agent.core import tsv
 from cliniq_agent.core.code_systems import system_uri
 from cliniq_agent.core.resources import kb_path
 
@@ -41,19 +42,8 @@ class UnitInfo:
 
 
 def read_tsv(name: str) -> list[dict[str, str]]:
-    """Rows of ``kb/fhir/<name>`` as dicts; '#' lines are comments, the first other line is the header."""
-    path = kb_path("fhir", name)
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    if not lines:
-        raise ValueError(f"{path} has no header row")
-    header = lines[0].split("\t")
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        cells = line.split("\t")
-        if len(cells) != len(header):
-            raise ValueError(f"{path}: data row {number} has {len(cells)} cells, expected {len(header)}")
-        rows.append(dict(zip(header, cells)))
-    return rows
+    """Rows of ``kb/fhir/<name>`` (read by the one TSV reader, core/tsv.py)."""
+    return tsv.read_tsv(kb_path("fhir", name))
 
 
 def _dash(value: str) -> str | None:

@@ -7,7 +7,6 @@ a bad row fails loudly with its file and line instead of silently never matching
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -17,6 +16,7 @@ import regex
 from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.schema import Assertion
 from cliniq_agent.core.textnorm import fold_full
+from cliniq_agent.core.tsv import TableError, numbered_rows
 
 from .language import LanguageCues
 
@@ -116,21 +116,11 @@ class RuleSet:
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """TSV rows with their 1-based line numbers; '#' lines and blank lines are skipped."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = [(number, line) for number, line in enumerate(handle, 1)
-                 if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise RuleError(f"{path}: no header row")
-    header = [name.strip() for name in lines[0][1].rstrip("\r\n").split("\t")]
-    rows = []
-    for number, line in lines[1:]:
-        values = next(csv.reader([line.rstrip("\r\n")], delimiter="\t", quoting=csv.QUOTE_NONE))
-        if len(values) > len(header):
-            raise RuleError(f"{path}:{number}: {len(values)} columns, header has {len(header)}")
-        values += [""] * (len(header) - len(values))
-        rows.append((number, {key: value.strip() for key, value in zip(header, values)}))
-    return rows
+    """TSV rows with their 1-based line numbers (core/tsv.py), a malformed table as a RuleError."""
+    try:
+        return numbered_rows(path)
+    except TableError as err:
+        raise RuleError(str(err)) from err
 
 
 _ESCAPE = regex.compile(r"\\.", regex.DOTALL)
