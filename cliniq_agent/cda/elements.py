@@ -12,7 +12,10 @@ from datetime import date
 import regex
 from lxml import etree
 
+from cliniq_agent.core.dates import iso_date, iso_datetime
 from cliniq_agent.core.xmlsafe import CDA_NS, SDTC_NS, XSI_NS
+
+__all__ = ["iso_date", "iso_datetime"]  # HL7 TS -> ISO 8601 lives in core/dates.py (the one date parser)
 
 CDA = f"{{{CDA_NS}}}"
 XSI_TYPE = f"{{{XSI_NS}}}type"
@@ -20,10 +23,6 @@ SDTC_VALUE_SET = f"{{{SDTC_NS}}}valueSet"
 _PREFIX_FOR_NS = {CDA_NS: "cda", SDTC_NS: "sdtc"}
 
 _WS = regex.compile(r"\s+")
-_TS = regex.compile(
-    r"^(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?(?:\.\d+)?"
-    r"(?P<tz>[+-]\d{4})?$"
-)
 
 Element = etree._Element
 
@@ -98,54 +97,6 @@ def xsi_type(el: Element) -> str | None:
     if not value:
         return None
     return value.split(":")[-1].strip().upper() or None
-
-
-# ------------------------------------------------------------------ HL7 TS -> ISO 8601
-
-def _parse_ts(value: str | None) -> regex.Match | None:
-    if not value:
-        return None
-    return _TS.match(value.strip())
-
-
-def iso_date(value: str | None) -> str | None:
-    """HL7 TS -> 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' (date part only); None if unparseable."""
-    match = _parse_ts(value)
-    return _date_part(match) if match else None
-
-
-def _date_part(match: regex.Match) -> str | None:
-    year, month, day = match["y"], match["mo"], match["d"]
-    try:
-        if day:
-            return date(int(year), int(month), int(day)).isoformat()
-        if month:
-            if not 1 <= int(month) <= 12:
-                return None
-            return f"{year}-{month}"
-    except ValueError:
-        return None
-    return year
-
-
-def iso_datetime(value: str | None) -> str | None:
-    """HL7 TS -> ISO 8601 keeping the precision given (time and UTC offset when present)."""
-    match = _parse_ts(value)
-    if not match:
-        return None
-    day = _date_part(match)
-    if day is None or not match["h"]:
-        return day
-    if len(day) < 10:
-        return None  # a time without a full date is not a valid TS
-    hour, minute, second = match["h"], match["mi"] or "00", match["s"] or "00"
-    if int(hour) > 23 or int(minute) > 59 or int(second) > 59:  # what datetime() would refuse
-        return day
-    out = f"{day}T{hour}:{minute}:{second}"
-    if match["tz"]:
-        tz = match["tz"]
-        out += f"{tz[:3]}:{tz[3:]}"
-    return out
 
 
 def time_bounds(el: Element | None) -> tuple[str | None, str | None]:

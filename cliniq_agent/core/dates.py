@@ -1,4 +1,9 @@
-"""Date normalisation: HL7 TS, ISO and common written forms to ISO 8601 (date or date-time)."""
+"""The one date parser: HL7 TS (CDA), ISO and common written forms (several languages) to ISO 8601.
+
+The CDA parser reads TS values with :func:`iso_date` / :func:`iso_datetime`; the text tiers and scoring read
+written dates with :func:`normalize_date`; the FHIR builder renders either with ``fhir/values.parse_date``,
+whose month names are :data:`MONTHS`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import datetime as dt
 
 import regex
 
-_MONTHS = {
+#: Month names and abbreviations (en, es, pt, fr) -> month number.
+MONTHS: dict[str, int] = {
     name: number
     for number, names in enumerate(
         [
@@ -28,7 +34,6 @@ _MONTHS = {
     for name in names
 }
 
-_HL7_TS = regex.compile(r"^(\d{4})(\d{2})?(\d{2})?(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d+)?)?([+-]\d{4})?$")
 _ISO = regex.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?(?!\d)")
 _SLASH = regex.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?!\d)")
 _WORDY_DMY = regex.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]{3,10})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)")
@@ -48,24 +53,56 @@ def _iso(year: int, month: int, day: int, hour: int | None = None, minute: int |
         return date.isoformat()
 
 
-def from_hl7_ts(value: str | None) -> str | None:
-    """HL7 v3 TS ('20221004170437-0700', '19430926', '2022') → ISO 8601 at the precision given."""
+_TS = regex.compile(
+    r"^(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?(?:\.\d+)?"
+    r"(?P<tz>[+-]\d{4})?$"
+)
+
+
+def _parse_ts(value: str | None) -> regex.Match | None:
     if not value:
         return None
-    match = _HL7_TS.match(value.strip())
+    return _TS.match(value.strip())
+
+
+def iso_date(value: str | None) -> str | None:
+    """HL7 TS -> 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' (date part only); None if unparseable."""
+    match = _parse_ts(value)
+    return _date_part(match) if match else None
+
+
+def _date_part(match: regex.Match) -> str | None:
+    year, month, day = match["y"], match["mo"], match["d"]
+    try:
+        if day:
+            return dt.date(int(year), int(month), int(day)).isoformat()
+        if month:
+            if not 1 <= int(month) <= 12:
+                return None
+            return f"{year}-{month}"
+    except ValueError:
+        return None
+    return year
+
+
+def iso_datetime(value: str | None) -> str | None:
+    """HL7 TS -> ISO 8601 keeping the precision given (time and UTC offset when present)."""
+    match = _parse_ts(value)
     if not match:
         return None
-    year, month, day, hour, minute, second, tz = match.groups()
-    if not month:
-        return year
-    if not day:
-        return f"{year}-{month}"
-    date = _iso(int(year), int(month), int(day))
-    if date is None or not hour:
-        return date
-    clock = f"{hour}:{minute or '00'}:{second or '00'}"
-    offset = f"{tz[:3]}:{tz[3:]}" if tz else ""
-    return f"{date}T{clock}{offset}"
+    day = _date_part(match)
+    if day is None or not match["h"]:
+        return day
+    if len(day) < 10:
+        return None  # a time without a full date is not a valid TS
+    hour, minute, second = match["h"], match["mi"] or "00", match["s"] or "00"
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 59:  # what datetime() would refuse
+        return day
+    out = f"{day}T{hour}:{minute}:{second}"
+    if match["tz"]:
+        tz = match["tz"]
+        out += f"{tz[:3]}:{tz[3:]}"
+    return out
 
 
 def normalize_date(text: str | None, *, keep_time: bool = False) -> str | None:
@@ -73,7 +110,7 @@ def normalize_date(text: str | None, *, keep_time: bool = False) -> str | None:
     if not text:
         return None
     text = text.strip()
-    hl7 = from_hl7_ts(text) if len(text) >= 8 and _HL7_TS.match(text) else None
+    hl7 = iso_datetime(text) if len(text) >= 8 else None
     if hl7:
         return hl7 if keep_time else hl7[:10]
     match = _ISO.search(text)
@@ -86,9 +123,9 @@ def normalize_date(text: str | None, *, keep_time: bool = False) -> str | None:
         month, day = (first, second) if first <= 12 else (second, first)
         return _iso(year, month, day)
     match = _WORDY_DMY.search(text)
-    if match and match.group(2).lower() in _MONTHS:
-        return _iso(int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)))
+    if match and match.group(2).lower() in MONTHS:
+        return _iso(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1)))
     match = _WORDY_MDY.search(text)
-    if match and match.group(1).lower() in _MONTHS:
-        return _iso(int(match.group(3)), _MONTHS[match.group(1).lower()], int(match.group(2)))
+    if match and match.group(1).lower() in MONTHS:
+        return _iso(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
     return None

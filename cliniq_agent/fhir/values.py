@@ -13,18 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import regex
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+from cliniq_agent.core.dates import MONTHS
 
 _ISO = regex.compile(
     r"^(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2})"
@@ -111,7 +100,7 @@ def parse_date(text: str | None, *, date_only: bool = False) -> FhirDate | None:
     for pattern in (_MONTH_FIRST, _DAY_FIRST, _MONTH_YEAR):
         match = pattern.match(raw)
         if match:
-            month = _MONTHS.get(match["mon"].casefold())
+            month = MONTHS.get(match["mon"].casefold())
             if month is None:
                 return None
             day = match.groupdict().get("d")
