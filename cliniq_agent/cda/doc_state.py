@@ -30,6 +30,7 @@ class ParseContext:
     notes: list[str] = field(default_factory=list)
     sections: dict[Element, SectionRef] = field(default_factory=dict)
     select: DocumentSelector = field(init=False)  # absolute XPaths over the document's element index
+    _navigated: dict[tuple[str, Element], list] = field(default_factory=dict)  # (XPath name, element) -> result
 
     def __post_init__(self) -> None:
         self.select = DocumentSelector(self.root)
@@ -48,8 +49,13 @@ class ParseContext:
         return None
 
     def xpath(self, name: str, el: Element) -> list:
-        """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el``."""
-        return self.kb.xpath(self.kb.navigation[name])(el)
+        """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el`` (once per element: the
+        labs of one organizer ask for its status and specimen each). The list is shared: do not change it."""
+        key = (name, el)
+        found = self._navigated.get(key)
+        if found is None:
+            found = self._navigated[key] = self.kb.xpath(self.kb.navigation[name])(el)
+        return found
 
     def first(self, name: str, el: Element) -> Element | None:
         found = self.xpath(name, el)

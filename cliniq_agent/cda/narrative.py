@@ -91,16 +91,21 @@ def _table(table: Element, headers: bool) -> list[str]:
 def _row(row: Element, headers: bool = True) -> list[str]:
     cells: list[str] = []
     nested: list[str] = []
-    kinds = {local_name(cell) for cell in row}
-    if not headers and "th" in kinds and "td" not in kinds:
-        return []
+    if not headers:
+        kinds = {local_name(cell) for cell in row}
+        if "th" in kinds and "td" not in kinds:
+            return []
     for cell in row:
         if local_name(cell) not in ("td", "th"):
             continue
-        if next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
+        if len(cell) == 0:  # text only (most cells): what render_lines gives, without its dispatch
+            text = " ".join(line for line in (normalize_space(part) for part in (cell.text or "").splitlines())
+                            if line)
+        elif next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
             nested.extend(render_lines(cell, headers=headers))
             continue
-        text = " ".join(render_lines(cell, headers=headers))
+        else:
+            text = " ".join(render_lines(cell, headers=headers))
         if text:
             cells.append(text)
     head = [" | ".join(cells)] if cells else []
