@@ -12,6 +12,12 @@ agent uses at run time (cliniq_agent.agent.turns), so training and inference pro
   concept's code, or N when it is not among them (the index missed it, or the mention is a symptom).
 - confirm: a condition mention in an asserted or non-asserted context (negated, ruled out, family member,
   vaccine against it, differential only, past history), answers yes / no.
+- organism: an organism or analyte reported positive in lab-result wording ("Stool culture grew {m}",
+  "PCR positiva para {m}") — the decision the *_org_* cues of kb/agent/cues.tsv put to the model (measured by
+  cliniq_agent/eval/agent_uncertainty.py on the narrative dev split). Organism names come from the RCTC
+  "Tests for <organism> ..." value-set names (kb/terminology/rctc_valuesets.tsv) with the condition they trigger,
+  plus common non-notifiable organisms (answer N: no reportable condition fits). Options are the condition index's
+  real top hits; every row records the top hit's score, so the gate can be measured on the ask band alone.
 Nothing here comes from the seed test sets; sentences are templates, names come from kb/.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -62,6 +69,82 @@ NOT_ASSERTED = {
     "vi": ["Đã loại trừ {m}.", "Không có {m}.", "Mẹ bệnh nhân bị {m}.", "Đã tiêm vắc xin {m}."],
 }
 SYMPTOMS = ["fever", "cough", "headache", "rash", "fatigue", "nausea", "sore throat", "diarrhea", "chills", "myalgia"]
+RESULT_TEMPLATES = {
+    "en": ["Stool culture grew {m}.", "{m} PCR came back positive.", "NP swab positive for {m}.",
+           "Blood cultures: {m} isolated.", "{m} detected on the multiplex panel.", "CSF culture grew {m}.",
+           "Lab called: {m} antigen positive.", "Sputum culture is growing {m}."],
+    "es": ["El cultivo salió positivo para {m}.", "Se aisló {m} en el hemocultivo.", "PCR positiva para {m}.",
+           "Coprocultivo con crecimiento de {m}."],
+    "pt": ["Cultura positiva para {m}.", "Isolado {m} na hemocultura.", "PCR detectou {m}.",
+           "Coprocultura com crescimento de {m}."],
+    "fr": ["Culture positive à {m}.", "Isolement de {m} dans les selles.", "PCR positive pour {m}.",
+           "Hémoculture : {m} isolé."],
+    "vi": ["Cấy máu dương tính với {m}.", "PCR phát hiện {m}.", "Cấy phân dương tính với {m}."],
+}
+NOT_NOTIFIABLE = ["Escherichia coli", "E. coli", "Staphylococcus epidermidis", "Klebsiella pneumoniae",
+                  "Enterococcus faecalis", "Pseudomonas aeruginosa", "rhinovirus", "adenovirus", "parainfluenza virus",
+                  "Mycoplasma pneumoniae", "Moraxella catarrhalis", "Candida albicans", "human metapneumovirus",
+                  "Proteus mirabilis", "coagulase-negative staphylococci", "Gardnerella vaginalis"]
+_TESTS_FOR = re.compile(r"\(Tests for ([A-Z][a-z]+(?: [a-z][a-z.\-]+)?)")
+_GENERIC = {"Abnormal", "Alpha", "Arbovirus", "Bacteria", "Tests", "Virus", "Viruses", "Human", "Fungi", "Parasites",
+            "California", "Colorado", "Eastern", "Western", "Enteroinvasive", "Cholinesterase", "Carboxyhemoglobin",
+            "Arsenic", "Cadmium", "Mercury", "Lead", "Methemoglobin", "Bacillis", "Gamma", "Jamestown", "Japanese",
+            "La", "Methicillin", "Non", "Opioids", "Pesticides", "Saint", "Trisomy", "Viral", "West", "Filarial",
+            "Ricinine", "Neisseria", "Borrelia"}  # places, chemicals, phrases cut short, RCTC typos, genus-only ambiguity
+_NOT_EPITHET = {"by", "in", "for", "and", "or", "of", "with", "except", "non"}
+
+
+def organisms(kb_dir: Path) -> list[tuple[str, str]]:
+    """(organism name, RCTC condition code) from the "Tests for <organism> ..." value-set names."""
+    found: dict[str, set[str]] = {}
+    with (kb_dir / "terminology" / "rctc_valuesets.tsv").open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[1] != "Lab Obs Test Name":
+                continue
+            match = _TESTS_FOR.search(parts[2])
+            if not match:
+                continue
+            words = match.group(1).replace(" species", "").replace(" spp.", "").split()
+            if words[0] in _GENERIC or (len(words) == 2 and words[1] in _NOT_EPITHET):
+                continue
+            found.setdefault(" ".join(words), set()).add(parts[0])
+    # an organism whose tests trigger several conditions (Borrelia: Lyme or relapsing fever) has no one answer
+    return sorted((name, next(iter(codes))) for name, codes in found.items() if len(codes) == 1)
+
+
+def organism_surface(rng: random.Random, name: str) -> str:
+    """How a note writes the organism: as is, genus abbreviated ("N. meningitidis"), "spp.", lower case."""
+    words = name.split()
+    roll = rng.random()
+    if len(words) == 2 and roll < 0.3:
+        return f"{words[0][0]}. {words[1]}"
+    if len(words) == 1 and roll < 0.3:
+        return f"{name} spp."
+    return perturb(rng, name)
+
+
+def organism_rows(kb_dir: Path, index: CodeIndex, rng: random.Random, n: int) -> list[dict]:
+    pool = [(name, code) for name, code in organisms(kb_dir)] + [(name, None) for name in NOT_NOTIFIABLE]
+    rows = []
+    while len(rows) < n:
+        name, code = rng.choice(pool)
+        mention = organism_surface(rng, name)
+        language = rng.choice(list(RESULT_TEMPLATES))
+        sentence = rng.choice(RESULT_TEMPLATES[language]).format(m=mention)
+        hits = index.search(mention, system="snomed", k=len(LETTERS))
+        if not hits:
+            continue
+        top_score, top_code = hits[0].score, hits[0].code
+        options = hits[: len(LETTERS)]
+        rng.shuffle(options)
+        codes = [h.code for h in options]
+        top_letter = LETTERS[codes.index(top_code)] if top_code in codes else "N"
+        answer = LETTERS[codes.index(code)] if code in codes else "N"
+        rows.append({"id": f"agent-organism-{len(rows):05d}", "source": "agent-organism", "text": sentence,
+                     "target": answer, "top_score": round(top_score, 4), "top_letter": top_letter,
+                     "prompt_gemma": choose_prompt(sentence, mention, options), "prompt_smollm2": ""})
+    return rows
 
 
 def perturb(rng: random.Random, text: str) -> str:
@@ -104,13 +187,16 @@ def choose_rows(kb: TerminologyKB, index: CodeIndex, rng: random.Random, n: int)
             continue
         if not symptom and rng.random() < 0.12:  # teach "none" when the right code is not offered
             hits = [h for h in hits if h.code != code] or hits
+        top_score, top_code = hits[0].score, hits[0].code
         options = hits[: len(LETTERS)]
         rng.shuffle(options)
         codes = [h.code for h in options]
+        top_letter = LETTERS[codes.index(top_code)] if top_code in codes else "N"
         answer = "N" if symptom or code not in codes else LETTERS[codes.index(code)]
         candidate = Candidate(id=0, kind=kind, phrase=mention, span=(0, len(mention)), sentence=(0, len(sentence)), cue="train")
         rows.append({"id": f"agent-choose-{len(rows):05d}", "source": "agent-choose", "text": sentence,
-                     "target": answer, "prompt_gemma": choose_prompt(sentence, candidate.phrase, options),
+                     "target": answer, "top_score": round(top_score, 4), "top_letter": top_letter,
+                     "prompt_gemma": choose_prompt(sentence, candidate.phrase, options),
                      "prompt_smollm2": ""})
     return rows
 
@@ -137,16 +223,36 @@ def main() -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--n-choose", type=int, default=1500)
     parser.add_argument("--n-confirm", type=int, default=1500)
+    parser.add_argument("--n-organism", type=int, default=0, help="organism-in-a-result choose rows (0: none)")
     parser.add_argument("--n-dev", type=int, default=200)
+    parser.add_argument("--gate-only", action="store_true",
+                        help="write only <out>/gate.jsonl: choose and organism rows whose top hit scores in the ask band "
+                             "of kb/agent/agent.toml (held-out rows to measure the gate on; use another --seed)")
+    parser.add_argument("--agent-only", action="store_true",
+                        help="write <out>/train.jsonl with the agent rows only (default: append to the fast-path rows)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     kb, index = TerminologyKB.load(), CodeIndex.open()
     choose = choose_rows(kb, index, rng, args.n_choose + args.n_dev)
+    if args.gate_only:
+        from cliniq_agent.agent.settings import agent_settings  # noqa: PLC0415
+
+        band = agent_settings()
+        rows = choose_rows(kb, index, rng, args.n_choose) + organism_rows(
+            Path(__file__).resolve().parents[1] / "kb", index, rng, args.n_organism)
+        rows = [r for r in rows if band.ask <= r["top_score"] < band.accept]
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "gate.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(json.dumps({"gate_rows": len(rows)}))
+        return
     confirm = confirm_rows(kb, rng, args.n_confirm + args.n_dev)
-    dev = choose[: args.n_dev // 2] + confirm[: args.n_dev // 2]
-    train = choose[args.n_dev // 2:] + confirm[args.n_dev // 2:]
-    with (args.out / "train.jsonl").open("a", encoding="utf-8") as handle:
+    organism = organism_rows(Path(__file__).resolve().parents[1] / "kb", index, rng,
+                             args.n_organism + args.n_dev // 2) if args.n_organism else []
+    dev = choose[: args.n_dev // 2] + confirm[: args.n_dev // 2] + organism[: args.n_dev // 2]
+    train = choose[args.n_dev // 2:] + confirm[args.n_dev // 2:] + organism[args.n_dev // 2:]
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "train.jsonl").open("w" if args.agent_only else "a", encoding="utf-8") as handle:
         for row in train:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     (args.out / "agent_dev.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dev), encoding="utf-8")
