@@ -13,9 +13,7 @@ import pytest
 from cliniq_agent.text import tiers as text_tiers
 from cliniq_agent.eval.longtext import SHAPES, known_format_lines, single_lab_line
 from cliniq_agent.eval.scaling import fit
-from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.context import analysis as context_analysis
-from cliniq_agent.text.context import engine as context_engine
 from cliniq_agent.text.context.segment import _soft_wrap
 from cliniq_agent.text.criteria.matcher import FindingHit, _outermost
 from cliniq_agent.engine import Engine
@@ -64,7 +62,7 @@ def test_ngram_keys_equal_fold_key():
              *("".join(rng.choice("ab sS'_-.,09\n()") for _ in range(400)) for _ in range(10))]
     for text in texts:
         tokens = list(_TOKEN.finditer(text))
-        key_of, _ = key_function(text, tokens)
+        key_of, _, _ = key_function(text, tokens)
         for index in range(len(tokens)):
             for length in range(1, min(19, len(tokens) - index) + 1):
                 surface = text[tokens[index].start():tokens[index + length - 1].end()]
@@ -109,7 +107,7 @@ def _count_calls(monkeypatch, module, name: str) -> list[int]:
 @pytest.mark.parametrize("make", [known_format_lines, single_lab_line])
 def test_one_document_analysis_per_note(monkeypatch, make):
     """Each Lab clause used to re-analyse the note's prefix (one ConText analysis per clause)."""
-    analyses = _count_calls(monkeypatch, context_engine, "analyse")
+    analyses = _count_calls(monkeypatch, context_analysis, "analyse")
     deterministic_draft(make(30_000, 2), producer="test")
     assert analyses[0] <= 3          # the note itself (+ at most a couple of sub-texts), not one per line
 
@@ -119,7 +117,6 @@ def test_trigger_hits_examined_grow_linearly(monkeypatch):
     examined = _count_calls(monkeypatch, context_analysis.DocAnalysis, "hits_near")
     work = []
     for size in (20_000, 40_000):
-        ContextEngine.default()._cache.clear()
         examined[0] = 0
         deterministic_draft(single_lab_line(size, 4), producer="test")
         work.append(examined[0])

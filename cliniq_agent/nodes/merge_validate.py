@@ -36,11 +36,12 @@ def merge_validate(state: RunState) -> dict[str, Any]:
 
 
 def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]]:
-    """Items are copied shallowly: merging only assigns fields of the copies (never mutates a nested value in
-    place), so the drafts stay as their producers left them without a deep copy of every evidence list."""
+    """Items are copied shallowly: an item kept in the record gets its own evidence and issue lists (extended
+    in place by later merges), every other nested value is only reassigned, so the drafts stay as their
+    producers left them without a deep copy of every item."""
     record = CompactRecord()
     excluded: list[ExcludedItem] = []
-    identities: dict[str, list[tuple]] = {name: [] for name in CompactRecord.ITEM_LISTS}
+    indexes = {name: _MergeIndex() for name in CompactRecord.ITEM_LISTS}
     for draft in drafts:
         _merge_singletons(record, draft.record)
         record.social.travel.extend(draft.record.social.travel)
@@ -54,7 +55,7 @@ def merge_drafts(drafts: list[Draft]) -> tuple[CompactRecord, list[ExcludedItem]
                 if not _has_content(list_name, item):
                     excluded.append(_excluded(list_name, item, "no valid code and no name"))
                     continue
-                _add_or_merge(getattr(record, list_name), identities[list_name], list_name, item)
+                _add_or_merge(getattr(record, list_name), indexes[list_name], list_name, item)
         _merge_acts(record, draft, excluded)
     return record, excluded
 
@@ -134,53 +135,138 @@ def _identity(list_name: str, item: Any) -> tuple:
     raise TypeError(list_name)
 
 
-def _add_or_merge(items: list[Any], identities: list[tuple], list_name: str, item: Any) -> None:
-    """``identities[i]`` is ``_identity`` of ``items[i]``, kept current (a merge can fill identity fields)."""
+def _add_or_merge(items: list[Any], index: _MergeIndex, list_name: str, item: Any) -> None:
+    """Merge ``item`` into the first earlier item it matches (same identity, same condition, coded twin), else
+    append it. Only the earlier items the index names can match, so only they are tested, in list order."""
     key = _identity(list_name, item)
-    for position, existing in enumerate(items):
-        if identities[position] == key or _same_condition(existing, item) or _coded_twin(existing, item):
+    identities = index.identities
+    for position in index.candidates(key, item):
+        existing = items[position]
+        if identities[position] == key or _same_condition(existing, item, index, position) \
+                or _coded_twin(existing, item, index, position):
             for field in type(item).model_fields:
                 if field in ("evidence", "issues", "assertion"):
                     continue
                 if getattr(existing, field) is None and getattr(item, field) is not None:
                     setattr(existing, field, getattr(item, field))
-            existing.evidence = [*existing.evidence, *item.evidence]
-            existing.issues = [*existing.issues, *item.issues]
+            existing.evidence.extend(item.evidence)   # its own list (see _MergeIndex.add): no copy per merge
+            existing.issues.extend(item.issues)
             existing.absorb_codes(item)
-            identities[position] = _identity(list_name, existing)
+            index.update(position, _identity(list_name, existing), existing, item)
             return
+    item.evidence, item.issues = list(item.evidence), list(item.issues)   # owned: later merges extend them
     items.append(item)
-    identities.append(key)
+    index.add(key, item)
 
 
-def _same_condition(a: Any, b: Any) -> bool:
+class _MergeIndex:
+    """Which earlier items of one list a new item can merge with: by identity, by condition code, by CDA entry
+    XPath and by evidence span (spans bucketed by position), so a note with thousands of items checks each
+    new one against the few it may match, not all of them (a scan per item was quadratic on long notes).
+    Entries are only added: a stale one costs a test, never a wrong merge (candidates are re-tested)."""
+
+    _BUCKET = 256         # characters per span bucket
+    _WIDE = 64            # a span over this many buckets is kept in one list (tested for every span query)
+
+    def __init__(self) -> None:
+        self.identities: list[tuple] = []    # ``_identity`` of each item, kept current
+        self._where: dict[Any, set[int]] = {}
+        self._buckets: dict[int, dict[int, list[tuple[int, int]]]] = {}   # bucket -> position -> spans
+        self._wide: dict[int, list[tuple[int, int]]] = {}                 # position -> its wide spans
+        self._spans: dict[int, list[tuple[int, int]]] = {}                # position -> all its spans
+        self.places: dict[int, set[str]] = {}                             # position -> its CDA entry XPaths
+
+    def add(self, key: tuple, item: Any) -> None:
+        self.identities.append(key)
+        self.update(len(self.identities) - 1, key, item, item)
+
+    def update(self, position: int, key: tuple, item: Any, merged: Any) -> None:
+        """``item`` (at ``position``) now has identity ``key`` and holds ``merged``'s evidence and codes."""
+        self.identities[position] = key
+        for entry in (("key", key), *self._codes(item)):
+            self._where.setdefault(entry, set()).add(position)
+        for evidence in merged.evidence:
+            if evidence.locator and evidence.locator.startswith("/"):
+                self._where.setdefault(("place", evidence.locator), set()).add(position)
+                self.places.setdefault(position, set()).add(evidence.locator)
+            if evidence.span:
+                span = tuple(evidence.span)
+                self._spans.setdefault(position, []).append(span)
+                first, last = self._bucket_range(span)
+                if last - first > self._WIDE:
+                    self._wide.setdefault(position, []).append(span)
+                    continue
+                for bucket in range(first, last + 1):
+                    self._buckets.setdefault(bucket, {}).setdefault(position, []).append(span)
+
+    def candidates(self, key: tuple, item: Any) -> list[int]:
+        found: set[int] = set(self._where.get(("key", key), ()))
+        for entry in self._codes(item):
+            found |= self._where.get(entry, set())
+        for evidence in item.evidence:
+            if evidence.locator and evidence.locator.startswith("/"):
+                found |= self._where.get(("place", evidence.locator), set())
+            if evidence.span:
+                first, last = self._bucket_range(evidence.span)
+                if last - first > self._WIDE:
+                    buckets = (positions for bucket, positions in self._buckets.items() if first <= bucket <= last)
+                else:
+                    buckets = (self._buckets.get(bucket, ()) for bucket in range(first, last + 1))
+                for positions in buckets:
+                    found.update(positions)
+                found.update(self._wide)
+        return sorted(found)
+
+    def overlaps(self, position: int, item: Any) -> bool:
+        """True when an evidence span of the item at ``position`` shares a character with one of ``item``'s."""
+        for evidence in item.evidence:
+            if not evidence.span:
+                continue
+            start, end = evidence.span
+            first, last = self._bucket_range(evidence.span)
+            if last - first > self._WIDE:
+                near = self._spans.get(position, ())
+            else:
+                near = [span for bucket in range(first, last + 1)
+                        for span in self._buckets.get(bucket, {}).get(position, ())]
+                near.extend(self._wide.get(position, ()))
+            if any(a < end and start < b for a, b in near):
+                return True
+        return False
+
+    def _bucket_range(self, span: tuple[int, int]) -> tuple[int, int]:
+        start, end = span
+        return start // self._BUCKET, max(start, end - 1) // self._BUCKET
+
+    @staticmethod
+    def _codes(item: Any) -> list[tuple[str, str]]:
+        return [(field, code) for field in ("snomed", "icd10") if (code := getattr(item, field, None))]
+
+
+def _same_condition(a: Any, b: Any, index: _MergeIndex, position: int) -> bool:
     """One condition seen twice: a SNOMED-only and an ICD-only mention of one CDA entry (same XPath),
-    or an uncoded mention whose text span holds a coded mention from another tier."""
+    or an uncoded mention whose text span holds a coded mention from another tier. ``a`` is the item at
+    ``position`` of the list ``index`` describes (its spans and XPaths are read from there)."""
     if not (isinstance(a, Condition) and isinstance(b, Condition)):
         return False
     if not (a.snomed or a.icd10) or not (b.snomed or b.icd10):
-        return _spans_overlap(a, b)
+        return index.overlaps(position, b)
     if a.snomed and b.snomed and a.snomed != b.snomed or a.icd10 and b.icd10 and a.icd10 != b.icd10:
         return False
     shared_code = (a.snomed and a.snomed == b.snomed) or (a.icd10 and a.icd10 == b.icd10)
-    entries_a = {e.locator for e in a.evidence if e.locator and e.locator.startswith("/")}
+    entries_a = index.places.get(position, set())
     same_place = entries_a & {e.locator for e in b.evidence if e.locator and e.locator.startswith("/")}
     return bool(shared_code or same_place and (a.snomed or a.icd10) and (b.snomed or b.icd10))
 
 
-def _coded_twin(a: Any, b: Any) -> bool:
+def _coded_twin(a: Any, b: Any, index: _MergeIndex, position: int) -> bool:
     """An uncoded lab / medication and a coded one read from the same text are one item."""
     if type(a) is not type(b) or not isinstance(a, (Lab, Med)):
         return False
     field = "loinc" if isinstance(a, Lab) else "rxnorm"
     if bool(getattr(a, field)) == bool(getattr(b, field)):
         return False
-    return _spans_overlap(a, b)
-
-
-def _spans_overlap(a: Any, b: Any) -> bool:
-    return any(x.span and y.span and x.span[0] < y.span[1] and y.span[0] < x.span[1]
-               for x in a.evidence for y in b.evidence)
+    return index.overlaps(position, b)
 
 
 def _excluded(list_name: str, item: Any, reason: str) -> ExcludedItem:

@@ -35,6 +35,10 @@ _ROUTES = {"oral": "oral", "by mouth": "oral", "po": "oral", "iv": "intravenous"
 _ROUTE = regex.compile(r"\b(" + "|".join(regex.escape(k) for k in sorted(_ROUTES, key=len, reverse=True)) + r")\b", regex.I)
 _LEADING_NOISE = regex.compile(r"^(?:[\s,:;.\-–—(]|and\b|with\b|plus\b|then\b|also\b|y\b|e\b|et\b)+", regex.I)
 _TRAILING_NOISE = regex.compile(r"[\s,:;.\-–—(]+$")
+# precompiled: a pattern given as a string is looked up in ``regex``'s cache on every call (per clause)
+_CODE_GAP = regex.compile(r"[\s,;/()\[\]]*(?:or|and)?[\s,;/()\[\]]*")
+_TAG = regex.compile(r"<[^>]*>?")
+_SPACES = regex.compile(r"\s+")
 
 
 class Clause(BaseModel):
@@ -91,7 +95,7 @@ def _segments(text: str, clause: Clause, markers: list[CodeMarker]) -> list[tupl
         if groups:
             prev_span, prev_markers = groups[-1]
             gap = text[prev_markers[-1].span[1]: marker.span[0]]
-            if marker.system not in {m.system for m in prev_markers} and regex.fullmatch(r"[\s,;/()\[\]]*(?:or|and)?[\s,;/()\[\]]*", gap):
+            if marker.system not in {m.system for m in prev_markers} and _CODE_GAP.fullmatch(gap):
                 groups[-1] = ((prev_span[0], marker.span[1]), [*prev_markers, marker])
                 cursor = marker.span[1]
                 continue
@@ -104,11 +108,11 @@ def _segments(text: str, clause: Clause, markers: list[CodeMarker]) -> list[tupl
 
 
 def clean_name(raw: str) -> str | None:
-    name = regex.sub(r"<[^>]*>?", " ", raw)
+    name = _TAG.sub(" ", raw)
     name = _PAREN.sub("", name)
     name = _LEADING_NOISE.sub("", name)
     name = _TRAILING_NOISE.sub("", name)
-    name = regex.sub(r"\s+", " ", name).strip(" \"'")
+    name = _SPACES.sub(" ", name).strip(" \"'")
     return name or None
 
 

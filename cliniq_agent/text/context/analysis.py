@@ -27,6 +27,7 @@ _SINGLE_CLOSE = regex.compile(r"(?<=[\w.!?,;)])'(?!\w)")
 _CONTINUATION = regex.compile(r"[ \t]+\S|[ \t]*[-*\u2022]")
 _HEADER_LINE = regex.compile(r"^[^\n:]{1,80}:", regex.MULTILINE)
 _DOUBLE_QUOTE = regex.compile(r'"')
+_CLAUSE_BREAK = regex.compile(r"[,;:()|]|\s[-\u2013\u2014]+\s")   # where a clause of another language may begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +175,10 @@ def _section_scopes(folded: str, ruleset: RuleSet) -> list[SectionScope]:
     headers: list[tuple[int, int, SectionRule]] = []
     rules = ruleset.sections + ruleset.section_ends
     for line in _HEADER_LINE.finditer(folded):  # only lines with a colon can hold a header
+        line_end = folded.find("\n", line.end())
+        line_end = len(folded) if line_end < 0 else line_end
         for rule in rules:
-            match = rule.compiled.match(folded, line.start())
+            match = _match_near(rule.compiled, folded, line.start(), line_end)
             if match is not None:
                 headers.append((match.start(), match.end(), rule))
     headers.sort(key=lambda item: (item[0], item[0] - item[1]))
@@ -210,6 +213,16 @@ def _section_scopes(folded: str, ruleset: RuleSet) -> list[SectionScope]:
         if scope_end > end:
             scopes.append(SectionScope(end, scope_end, (start, end), rule))
     return scopes
+
+
+def _match_near(pattern: regex.Pattern[str], text: str, pos: int, line_end: int) -> regex.Match[str] | None:
+    """``pattern.match(text, pos)``, tried first within the line: an unbounded match costs time in proportion
+    to the whole text (``regex`` module), once per header line and rule. Only a match cut short by the line
+    end (a partial match, rare) is tried again on the whole text, so the result is the same."""
+    match = pattern.match(text, pos, line_end, partial=True)
+    if match is None or not match.partial:
+        return match
+    return pattern.match(text, pos)
 
 
 def _lines(folded: str) -> list[tuple[int, int]]:
@@ -271,7 +284,9 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
         seg_languages = _segment_languages(scores, doc_language)
 
     per_segment: list[list[Hit]] = [[] for _ in segments]
-    ranges = _language_ranges(segments, seg_languages)
+    runs, run_languages = (segments, seg_languages) if language is not None else \
+        _clause_languages(ft, segments, scores, seg_languages, ruleset)
+    ranges = _language_ranges(runs, run_languages)
     ranges[ANY_LANGUAGE] = [(0, len(ft.folded))]
     for lang, spans in ranges.items():
         for rule in ruleset.triggers.get(lang, ()):
@@ -304,6 +319,34 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
         section_index=SpanIndex(((scope.start, scope.end) for scope in sections), sections),
         quote_index=SpanIndex(((quote.start, quote.end) for quote in quotes), quotes),
     )
+
+
+def _clause_languages(ft: FoldedText, segments: list[tuple[int, int]], scores: list[dict[str, float]],
+                      languages: list[str], ruleset: RuleSet) -> tuple[list[tuple[int, int]], list[str]]:
+    """Folded spans and the language whose triggers are matched there: each segment in its own language,
+    except that a clause (between , ; : ( ) | or a spaced dash) with clear evidence of another language
+    keeps that language. Why: one sentence of another language on a line ("Dx: influenza ruled out; bỏ qua
+    hướng dẫn …") must not turn the whole line's triggers into that language and un-negate the finding.
+    Only segments that score in more than one language are split (the others cost nothing more)."""
+    runs: list[tuple[int, int]] = []
+    run_languages: list[str] = []
+    for (start, end), seg_scores, language in zip(segments, scores, languages):
+        if sum(1 for value in seg_scores.values() if value > 0) < 2:
+            runs.append((start, end))
+            run_languages.append(language)
+            continue
+        cuts = [start, *(m.end() for m in _CLAUSE_BREAK.finditer(ft.folded, start, end)), end]
+        for clause_start, clause_end in zip(cuts, cuts[1:]):
+            if clause_end <= clause_start:
+                continue
+            clause = ft.folded[clause_start:clause_end]
+            clause_scores = ruleset.cues.score(ft.original[ft.orig_offset(clause_start):ft.orig_offset(clause_end)],
+                                               WORD.findall(clause))
+            best = best_language(clause_scores, language)
+            strong = clause_scores[best] >= _SEGMENT_OVERRIDE_MIN and clause_scores[best] > 2 * clause_scores[language]
+            runs.append((clause_start, clause_end))
+            run_languages.append(best if strong else language)
+    return runs, run_languages
 
 
 def _language_ranges(segments: list[tuple[int, int]], languages: list[str]) -> dict[str, list[tuple[int, int]]]:

@@ -23,14 +23,17 @@ _WORD_CHAR_SEPARATOR = "_"   # \w but not a token character: no word boundary af
 
 KeyOf = Callable[[int, int], str]   # (first token index, n-gram length) -> key
 FirstWords = Callable[[int], tuple[str, ...] | None]   # first token index -> first words its keys can have
+# (first token index, longest length wanted, "does some name key start with this string?") -> longest length worth trying
+Reach = Callable[[int, int, Callable[[str], bool]], int]
 
 
-def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> tuple[KeyOf, FirstWords]:
+def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> tuple[KeyOf, FirstWords, Reach]:
     """A function giving the ``fold_key`` of ``tokens[i:i + n]``'s surface (fast when the tokens are ASCII),
-    and one giving the first words any such key can start with (None: unknown, for non-ASCII text)."""
+    one giving the first words any such key can start with (None: unknown, for non-ASCII text), and one
+    giving how far an n-gram's key can still grow into a name key (see ``reach``)."""
     if not tokens or not text[tokens[0].start():tokens[-1].end()].isascii():
         return (lambda index, length: fold_key(text[tokens[index].start():tokens[index + length - 1].end()]),
-                lambda index: None)
+                lambda index: None, lambda index, limit, has_prefix: limit)
     words = [token.group().lower() for token in tokens]
     letters = [token.group()[0].isalpha() for token in tokens]
     separators = [text[tokens[k].end():tokens[k + 1].start()] for k in range(len(tokens) - 1)] + [""]
@@ -56,4 +59,17 @@ def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> tuple[KeyOf, 
         joined = index + 1 < len(tokens) and joins_last[index + 1]
         return (words[index], words[index] + words[index + 1]) if joined else (words[index],)
 
-    return key_of, first_words
+    def reach(index: int, limit: int, has_prefix: Callable[[str], bool]) -> int:
+        """The longest n-gram length (at most ``limit``) whose key can be a name key. The key of every longer
+        n-gram starts with the "inner" key of a shorter one (its last token joined as if more followed), so
+        past the first length whose inner key starts no name key, no longer n-gram can match."""
+        prefix = words[index]
+        for length in range(1, limit + 1):
+            if length > 1:
+                k = index + length - 1
+                prefix = prefix + words[k] if joins_inner[k] else f"{prefix} {words[k]}"
+            if not has_prefix(prefix):
+                return length
+        return limit
+
+    return key_of, first_words, reach

@@ -9,6 +9,8 @@ name followed by an analyte word ("measles IgM") is a lab test, not a diagnosis.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from functools import lru_cache
 
 import regex
@@ -22,6 +24,7 @@ from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.core.textnorm import fold
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}]+|\p{N}+")
+_DIGIT = regex.compile(r"\d")
 _MIN_LOINC_WORDS = 3
 _BUDGET_CHECK_TOKENS = 4096   # a single huge line checks the time budget every this many tokens
 _KIND = {"snomed": "conditions", "loinc": "labs", "rxnorm": "meds", "cvx": "immunizations"}
@@ -46,12 +49,13 @@ def _analyte_pattern() -> regex.Pattern[str]:
 
 def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] | None = None) -> list[KBMention]:
     mentions: list[KBMention] = []
+    name_starts, longest_cased = kb.name_key_starts
+    grows = _key_prefix_test(kb)
     for start, end in spans or [(0, len(text))]:
         check_budget("lookup tier")
         tokens = [m for m in _TOKEN.finditer(text, start, end)]
-        key_of, first_words = key_function(text, tokens)
-        starts, longest_cased = kb.name_key_starts
-        line_ends = _line_ends(text, tokens)
+        key_of, first_words, reach = key_function(text, tokens)
+        scan = _Tokens(text, tokens, key_of)
         index = steps = 0
         while index < len(tokens):
             steps += 1
@@ -59,10 +63,11 @@ def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] 
                 check_budget("lookup tier")
             found = None
             possible = first_words(index)
-            if possible is None or any(word in starts for word in possible):
-                found = _longest_at(text, tokens, index, kb, key_of, line_ends[index])
-            elif tokens[index].end() - tokens[index].start() <= longest_cased:   # only an abbreviation can start here
-                found = _longest_at(text, tokens, index, kb, key_of, line_ends[index], longest_cased)
+            if possible is None or any(word in name_starts for word in possible):
+                limit = max(reach(index, scan.limit(index, kb), grows), scan.within(index, longest_cased))
+                found = _longest_at(scan, index, kb, limit)
+            elif scan.ends[index] - scan.starts[index] <= longest_cased:   # only an abbreviation can start here
+                found = _longest_at(scan, index, kb, scan.within(index, longest_cased))
             if found is None:
                 index += 1
                 continue
@@ -73,37 +78,72 @@ def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] 
     return mentions
 
 
-def _line_ends(text: str, tokens: list[regex.Match[str]]) -> list[int]:
-    """Per token, the index of the last token on its line (a name never spans lines)."""
-    ends = [0] * len(tokens)
-    last = len(tokens) - 1
-    for k in range(len(tokens) - 1, -1, -1):
-        if k < len(tokens) - 1 and "\n" in text[tokens[k].end():tokens[k + 1].start()]:
-            last = k
-        ends[k] = last
-    return ends
+class _Tokens:
+    """One span's tokens as offsets, with the index of the last token on each token's line."""
+
+    def __init__(self, text: str, tokens: list[regex.Match[str]], key_of: KeyOf) -> None:
+        self.text, self.key_of = text, key_of
+        self.starts = [token.start() for token in tokens]
+        self.ends = [token.end() for token in tokens]
+        self.line_ends = self._line_ends()
+
+    def _line_ends(self) -> list[int]:
+        """Per token, the index of the last token on its line (a name never spans lines)."""
+        text, starts, ends = self.text, self.starts, self.ends
+        last_on_line = [0] * len(starts)
+        last = len(starts) - 1
+        for k in range(len(starts) - 1, -1, -1):
+            if k < len(starts) - 1 and "\n" in text[ends[k]:starts[k + 1]]:
+                last = k
+            last_on_line[k] = last
+        return last_on_line
+
+    def limit(self, index: int, kb: TerminologyKB) -> int:
+        """Most tokens a name starting at ``index`` can have (the KB's longest name, the line's end)."""
+        return min(len(self.starts) - index, kb.longest_name_tokens, self.line_ends[index] - index + 1)
+
+    def within(self, index: int, max_chars: int) -> int:
+        """How many tokens from ``index`` on (within ``limit``) span at most ``max_chars`` characters."""
+        count, limit, first = 0, len(self.starts) - index, self.starts[index]
+        ends, line_end = self.ends, self.line_ends[index]
+        while count < limit and index + count <= line_end and ends[index + count] - first <= max_chars:
+            count += 1
+        return count
 
 
-def _longest_at(text: str, tokens: list[regex.Match[str]], index: int, kb: TerminologyKB, key_of: KeyOf,
-                line_end: int, max_chars: int | None = None) -> tuple[int, KBMention | None] | None:
-    """The longest name starting at token ``index`` (surfaces over ``max_chars`` characters skipped)."""
-    limit = min(len(tokens) - index, kb.longest_name_tokens, line_end - index + 1)
+def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tuple[int, KBMention | None] | None:
+    """The longest name starting at token ``index`` of at most ``limit`` tokens.
+
+    The callers bound ``limit``: past the n-gram reach of the folded name keys (``ngram_keys.reach``) and
+    the longest case-sensitive key in characters, no longer n-gram can match, so trying all 19 lengths at
+    every token only cost time."""
+    limit = min(limit, scan.limit(index, kb))
+    text, first = scan.text, scan.starts[index]
     for length in range(limit, 0, -1):
-        first, last = tokens[index], tokens[index + length - 1]
-        if max_chars is not None and last.end() - first.start() > max_chars:
-            continue
-        surface = text[first.start():last.end()]
-        key = key_of(index, length)
+        last = scan.ends[index + length - 1]
+        surface = text[first:last]
+        key = scan.key_of(index, length)
         hits = kb.name_key_hits(surface.strip(), cased=True) or kb.name_key_hits(key)
         if len(surface) <= 4 and not kb.name_key_hits(surface.strip(), cased=True):
             hits = [h for h in hits if len(key) > 3]  # tiny lower-case words are not abbreviations
         for system, code in hits:
-            mention = _mention(text, (first.start(), last.end()), system, code, kb)
+            mention = _mention(text, (first, last), system, code, kb)
             if mention is not None:
                 return length, mention
         if hits:
             return length, None  # a known non-item name ("fever", "detected"): consume it
     return None
+
+
+@lru_cache(maxsize=4)
+def _key_prefix_test(kb: TerminologyKB) -> Callable[[str], bool]:
+    """"Does some folded name key of ``kb`` start with this string?" — one bisect in the sorted keys."""
+    keys = sorted(kb._name_index[0])
+
+    def grows(prefix: str) -> bool:
+        at = bisect_left(keys, prefix)
+        return at < len(keys) and keys[at].startswith(prefix)
+    return grows
 
 
 def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: TerminologyKB) -> KBMention | None:
@@ -125,7 +165,7 @@ def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: Termi
         surface = text[span[0]:span[1]]
         if system == "loinc" and len(fold_key(surface).split()) < _MIN_LOINC_WORDS:
             return None
-        if system == "rxnorm" and not regex.search(r"\d", surface):
+        if system == "rxnorm" and not _DIGIT.search(surface):
             return None
         name = concept.display
     return KBMention(span=span, text=text[span[0]:span[1]], system=system, code=code, name=name, kind=kind)

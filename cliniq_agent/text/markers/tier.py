@@ -21,6 +21,9 @@ from cliniq_agent.core.textnorm import fold
 
 _SENTENCE_END = regex.compile(r"(?<=[.!?])\s+(?=[A-Z¿¡])|\n")
 _MAX_NAME_WORDS = 8
+_TWO_LETTERS = regex.compile(r"\p{L}{2}")
+_MARKER_GAP = regex.compile(r"[\s,;/()\[\]]*")
+_WORD = regex.compile(r"\S+")
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +54,7 @@ def _anchored(item: Item) -> bool:
     """A free-text item stands on a clinical mention: a name with a letter in it, or an XML tag's display."""
     if any((ev.rule or "").startswith("xml_") for ev in item.evidence):
         return True
-    return bool(item.name and regex.search(r"\p{L}{2}", item.name))
+    return bool(item.name and _TWO_LETTERS.search(item.name))
 
 
 def _sentence_breaks(text: str, region: tuple[int, int]) -> tuple[list[int], list[int]]:
@@ -78,7 +81,7 @@ def _mentions(text: str, region: tuple[int, int], markers: list[CodeMarker]) -> 
         marker = markers[index]
         group_end = index
         while group_end + 1 < len(markers) and markers[group_end + 1].kind == marker.kind and \
-                regex.fullmatch(r"[\s,;/()\[\]]*", text[markers[group_end].span[1]:markers[group_end + 1].span[0]]) and \
+                _MARKER_GAP.fullmatch(text[markers[group_end].span[1]:markers[group_end + 1].span[0]]) and \
                 markers[group_end + 1].system != marker.system:
             group_end += 1
         last = markers[group_end]
@@ -106,7 +109,7 @@ def _name_start(text: str, floor: int, marker_start: int) -> int:
     for match in _boundary_pattern().finditer(folded):
         if match.end() < len(folded.rstrip(" (")):
             cut = match.end()
-    words = list(regex.finditer(r"\S+", window[cut:]))
+    words = list(_WORD.finditer(window[cut:]))
     if len(words) > _MAX_NAME_WORDS:
         cut += words[-_MAX_NAME_WORDS].start()
     return floor + cut
