@@ -16,6 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B.observation import Observation
 
+from cliniq_agent.core.code_systems import system_uri
 from cliniq_agent.fhir.elements import ID_NAMESPACE
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.rrcheck.models import Determination, RrCheck, RrCheckItem
@@ -55,7 +56,7 @@ def _observation(resource_id: str, item: RrCheckItem, determination: Determinati
     rr_code = determination.condition_code or next(iter(item.rr_codes), item.group)
     components: list[dict[str, Any]] = [{
         "code": {"coding": [{key: codes["condition"][key] for key in ("system", "code", "display")}]},
-        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": rr_code}]},
+        "valueCodeableConcept": {"coding": [{"system": system_uri("snomed"), "code": rr_code}]},
     }]
     components += [{"code": _question(codes["rule"]), "valueString": rule} for rule in determination.rules]
     if determination.timeframe:

@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from cliniq_agent.cda import parse_cda
+from cliniq_agent.core.code_systems import code_systems
 from cliniq_agent.core.errors import InputError
 from cliniq_agent.core.ingest import read_source
 from cliniq_agent.core.resources import kb_path
@@ -23,7 +24,7 @@ from cliniq_agent.rrcheck.models import Agency, Determination, RrCondition
 from cliniq_agent.core.xmlsafe import parse_xml
 
 NS = {"cda": "urn:hl7-org:v3"}
-SNOMED_OID = "2.16.840.1.113883.6.96"
+SNOMED_OID = code_systems()["snomed"].oid  # kb/terminology/code_systems.tsv
 
 
 @lru_cache(maxsize=1)
