@@ -1,7 +1,8 @@
 """Authors, performers and responsible parties -> Practitioner items (one per person, all their roles).
 
 Persons are told apart by NPI when the document gives one, else by name; the same clinician authoring
-twenty entries is one practitioner with one piece of evidence per rule, not twenty.
+twenty entries is one practitioner with one piece of evidence per rule, not twenty; a later mention is read
+only when it may fill a field the first lacked.
 """
 
 from __future__ import annotations
@@ -28,12 +29,8 @@ def _phone(el: Element) -> str | None:
     return None
 
 
-def _read(el: Element, role: str, rule_id: str, ctx: ParseContext, akb: ActKb) -> Practitioner | None:
-    name = person_name(children(child(el, "assignedPerson"), "name"))
-    npi = _npi(el, akb)
-    if name is None and npi is None:
-        ctx.note("practitioner with no name and no NPI skipped", el)
-        return None
+def _read(el: Element, name: str | None, npi: str | None, role: str, rule_id: str, ctx: ParseContext,
+          akb: ActKb) -> Practitioner:
     organization = child(el, "representedOrganization")
     org_name = next((normalize_space(n.text) for n in children(organization, "name") if normalize_space(n.text)), None)
     return Practitioner(
@@ -52,23 +49,29 @@ def read_practitioners(ctx: ParseContext, akb: ActKb) -> list[Practitioner]:
             role = rule.role
             if rule.role_from:
                 role = akb.participation_role.get(attr(el.getparent(), rule.role_from) or "", role)
-            person = _read(el, role, rule.id, ctx, akb)
-            if person is None:
+            name, npi = person_name(children(child(el, "assignedPerson"), "name")), _npi(el, akb)
+            if name is None and npi is None:
+                ctx.note("practitioner with no name and no NPI skipped", el)
                 continue
-            keys = [key for key in (person.npi and f"npi:{person.npi}",
-                                    person.name and f"name:{person.name.casefold()}") if key]
+            keys = [key for key in (npi and f"npi:{npi}", name and f"name:{name.casefold()}") if key]
             known = next((by_key[key] for key in keys if key in by_key), None)
-            if known is None:
-                known = person
-                people.append(person)
-            elif known.npi and person.npi and known.npi != person.npi:
-                people.append(person)  # same name, different NPI: two people
-                known = person
-            else:
-                _fold(known, person)
+            if known is not None and not (known.npi and npi and known.npi != npi):
+                if role in known.roles and any(ev.rule == rule.id for ev in known.evidence) and not _adds_to(known, el):
+                    continue  # the same person in the same part again (the author of every entry), nothing new
+                _fold(known, _read(el, name, npi, role, rule.id, ctx, akb))
+            else:  # a new person (or the same name with another NPI: two people)
+                known = _read(el, name, npi, role, rule.id, ctx, akb)
+                people.append(known)
             for key in keys:
                 by_key.setdefault(key, known)
     return people
+
+
+def _adds_to(known: Practitioner, el: Element) -> bool:
+    """Whether ``el`` may fill a field ``known`` lacks (cheap test before a full reading)."""
+    organization = child(el, "representedOrganization")
+    return bool((known.phone is None and children(el, "telecom")) or (known.address is None and children(el, "addr"))
+                or (organization is not None and (known.organization is None or known.organization_npi is None)))
 
 
 def _fold(known: Practitioner, other: Practitioner) -> None:
