@@ -54,3 +54,12 @@ def test_code_fields_are_declared_on_the_schema():
     record = {"conditions": [{"snomed": "27836007", "icd10": "A37.90"}], "labs": [{"loinc": "94500-6"}],
               "immunizations": [{"cvx": "107"}]}
     assert code_set(record)[0] == {("snomed", "27836007"), ("icd10", "A37.90"), ("loinc", "94500-6")}
+
+
+def test_a_second_mentions_differing_codes_become_translations_by_the_declared_fields():
+    first = Condition(name="pertussis", snomed="27836007", icd10="A37.90")
+    first.absorb_codes(Condition(name="pertussis", snomed="27836007", icd10="A37.00"))
+    assert [(c.system, c.code) for c in first.translations] == [("icd10", "A37.00")]
+    lab = Lab(name="culture", loinc="548-8", result_code="10828004")
+    lab.absorb_codes(Lab(name="culture", loinc="548-8", result_code="260373001"))
+    assert [(c.system, c.code) for c in lab.result_translations] == [("snomed", "260373001")] and not lab.translations

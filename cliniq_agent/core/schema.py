@@ -71,14 +71,6 @@ class CodeIssue(BaseModel):
     problem: str
 
 
-#: item code field -> (the list a differing code goes to when two mentions merge, its system key)
-_CODE_FIELDS: dict[str, tuple[str, str]] = {
-    "snomed": ("translations", "snomed"), "icd10": ("translations", "icd10"), "loinc": ("translations", "loinc"),
-    "rxnorm": ("translations", "rxnorm"), "cvx": ("translations", "cvx"),
-    "result_code": ("result_translations", "snomed"),
-}
-
-
 class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -114,8 +106,11 @@ class _Item(BaseModel):
         for name in ("translations", "result_translations"):
             if name not in fields:
                 continue
-            own = [Code(system=system, code=getattr(other, field)) for field, (target, system) in _CODE_FIELDS.items()
-                   if target == name and field in fields and getattr(other, field)
+            # (field, system) pairs whose differing code joins this list: the item's code fields (each named after
+            # its system) for translations; a lab's result_code (SNOMED CT) for result_translations
+            pairs = [(f, f) for f in self.CODE_FIELDS] if name == "translations" else [("result_code", "snomed")]
+            own = [Code(system=system, code=getattr(other, field)) for field, system in pairs
+                   if field in fields and getattr(other, field)
                    and getattr(self, field) not in (None, getattr(other, field))]
             mine = getattr(self, name)
             extra = [code for code in [*own, *getattr(other, name)]
