@@ -24,6 +24,7 @@ from cliniq_agent.core.textnorm import fold
 Item = Condition | Lab | Med | Immunization
 
 _CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n")
+_CLAUSE_EVENTS = regex.compile(r"[(\[)\]]|(?=" + _CLAUSE_SPLIT.pattern + ")")   # a bracket, or where a split starts
 _RESULT_SEPS = (regex.compile(r"\s+[-–—]+\s+"), regex.compile(r"\s*[:=]\s+"), regex.compile(r"\s*,\s+(?=[^,]*$)"))
 _DASH_TAIL = regex.compile(r"\s[—–]\s|\s-\s")  # "Measles — suspected, awaiting IgM": the name ends at the dash
 _TRAILING_BRACKET = regex.compile(r"\[(?P<inner>[^\]]*)\]\s*$")
@@ -58,11 +59,16 @@ def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
     """Split ``text[span]`` at ';' / newlines / ' | ', never inside parentheses or brackets."""
     start, end = span
     clauses, depth, cursor = [], 0, start
-    for index in range(start, end):
-        char = text[index]
-        depth += char in "([" 
-        depth -= char in ")]" and depth > 0
-        if depth == 0 and _CLAUSE_SPLIT.match(text, index):
+    # only brackets and split points matter: visit those, not every character (a 170 KB line has few)
+    for event in _CLAUSE_EVENTS.finditer(text, start, min(len(text), end + 2)):
+        index = event.start()
+        if index >= end:
+            break
+        if event.end() > index:          # a bracket
+            char = text[index]
+            depth += char in "(["
+            depth -= char in ")]" and depth > 0
+        elif depth == 0:                 # a split point (";", newline, " | ")
             clauses.append((cursor, index))
             cursor = index + 1
     clauses.append((cursor, end))

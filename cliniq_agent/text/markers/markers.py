@@ -83,9 +83,20 @@ _MAX_CUE_REACH = 200  # characters looked at on each side of a marker, within it
 def _instruction_cues() -> tuple[tuple[regex.Pattern[str], ...], tuple[regex.Pattern[str], ...]]:
     """(sentence-scope, before-marker-scope) patterns from kb/regex/instruction_cues.tsv."""
     rows = kb_table("regex", "instruction_cues.tsv")
-    sentence = tuple(regex.compile(r["pattern"], regex.I) for r in rows if r["scope"] == "sentence")
-    before = tuple(regex.compile(r["pattern"], regex.I) for r in rows if r["scope"] == "before")
+    sentence = _any_of([r["pattern"] for r in rows if r["scope"] == "sentence"])
+    before = _any_of([r["pattern"] for r in rows if r["scope"] == "before"])
     return sentence, before
+
+
+def _any_of(patterns: list[str]) -> tuple[regex.Pattern[str], ...]:
+    """One pattern matching wherever any of ``patterns`` does (one search per marker instead of one per cue:
+    "does any cue occur" has the same answer), or the patterns one by one if they cannot be joined."""
+    if not patterns:
+        return ()
+    try:
+        return (regex.compile("|".join(f"(?:{p})" for p in patterns), regex.I),)
+    except regex.error:
+        return tuple(regex.compile(p, regex.I) for p in patterns)
 
 
 def instructed(text: str, span: tuple[int, int]) -> bool:
