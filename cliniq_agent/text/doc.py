@@ -14,8 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:   # imported lazily at run time: the modules below import this one
     from cliniq_agent.text.context.analysis import DocAnalysis
@@ -63,6 +62,26 @@ class Span:
         return span if isinstance(span, Span) else cls(*span)
 
 
+T = TypeVar("T")
+
+
+class _once(Generic[T]):
+    """A fact computed on first access and kept on the instance. Like ``functools.cached_property`` without
+    its class-wide lock (Python 3.11): two threads may compute one fact at once (the same value, one kept),
+    and threads working on different documents never wait for one another."""
+
+    def __init__(self, func: Any) -> None:
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        return obj.__dict__.setdefault(self.name, self.func(obj))
+
+
 class TextDoc:
     """A note and what the tiers know about it, each fact computed on first use and kept with the note.
 
@@ -90,18 +109,18 @@ class TextDoc:
             return text
         return _RECENT.get(text)
 
-    @cached_property
+    @_once
     def folded(self) -> FoldedText:
         from cliniq_agent.text.context.textfold import fold_with_offsets
         return fold_with_offsets(self.text)
 
-    @cached_property
+    @_once
     def fold(self) -> str:
         """The length-preserving fold (``core.textnorm.fold``): offsets into it are offsets into ``text``."""
         from cliniq_agent.core.textnorm import fold
         return fold(self.text)
 
-    @cached_property
+    @_once
     def lines(self) -> tuple[LabelledLine, ...]:
         from cliniq_agent.text.lines.labels import split_labelled_lines
         return split_labelled_lines(self)
@@ -121,7 +140,7 @@ class TextDoc:
                 analysis = self._analyses.setdefault(key, analysis)
         return analysis
 
-    @cached_property
+    @_once
     def line_breaks(self) -> list[int]:
         """Offsets of every newline (for line lookups by bisect)."""
         text, breaks, pos = self.text, [], self.text.find("\n")
