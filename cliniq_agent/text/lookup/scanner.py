@@ -119,12 +119,15 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
     every token only cost time."""
     limit = min(limit, scan.limit(index, kb))
     text, first = scan.text, scan.starts[index]
+    folded_names, cased_names = kb._name_index   # read directly: ``name_key_hits`` copies a list per call
+    longest_cased = kb.name_key_starts[1]
     for length in range(limit, 0, -1):
         last = scan.ends[index + length - 1]
         surface = text[first:last]
         key = scan.key_of(index, length)
-        hits = kb.name_key_hits(surface.strip(), cased=True) or kb.name_key_hits(key)
-        if len(surface) <= 4 and not kb.name_key_hits(surface.strip(), cased=True):
+        cased = cased_names.get(surface.strip(), ()) if last - first <= longest_cased else ()
+        hits = cased or folded_names.get(key, ())
+        if len(surface) <= 4 and not cased:
             hits = [h for h in hits if len(key) > 3]  # tiny lower-case words are not abbreviations
         for system, code in hits:
             mention = _mention(text, (first, last), system, code, kb)
