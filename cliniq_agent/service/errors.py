@@ -15,42 +15,27 @@ from cliniq_agent.core.errors import BudgetExceeded, CliniqError, one_line
 
 
 class ServiceError(Exception):
-    """An error the service answers with a fixed HTTP status and a JSON body."""
+    """An error the service answers with a fixed HTTP status and a JSON body (each kind: its status and code)."""
 
     status = 500
     code = "internal"
+
+    def __init_subclass__(cls, *, status: int, code: str, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.status, cls.code = status, code
 
     def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.headers = headers or {}
 
 
-class Overloaded(ServiceError):
-    status, code = 503, "overloaded"
-
-
-class NotReady(ServiceError):
-    status, code = 503, "not_ready"
-
-
-class RequestTimeout(ServiceError):
-    status, code = 504, "timeout"
-
-
-class PayloadTooLarge(ServiceError):
-    status, code = 413, "too_large"
-
-
-class Unauthorized(ServiceError):
-    status, code = 401, "unauthorized"
-
-
-class NotFound(ServiceError):
-    status, code = 404, "not_found"
-
-
-class Unsupported(ServiceError):
-    status, code = 422, "unsupported"
+class Overloaded(ServiceError, status=503, code="overloaded"): ...
+class NotReady(ServiceError, status=503, code="not_ready"): ...
+class RequestTimeout(ServiceError, status=504, code="timeout"): ...
+class PayloadTooLarge(ServiceError, status=413, code="too_large"): ...
+class Unauthorized(ServiceError, status=401, code="unauthorized"): ...
+class NotFound(ServiceError, status=404, code="not_found"): ...
+class Unsupported(ServiceError, status=422, code="unsupported"): ...
 
 
 def error_response(code: str, message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
