@@ -148,7 +148,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     text, folded = doc.text, doc.fold
     statements = []
     for start, end in spans:
-        for clause in _clauses(text, start, end):
+        for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
             if not _results(folded, clause, None):   # no result word at all: no statement (and no organism scan)
                 continue
