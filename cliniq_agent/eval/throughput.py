@@ -5,8 +5,10 @@ default), ``batch`` back ends with 1 and 2 worker processes, Ray Data with 2 act
 start, model and index loading) is excluded from the rates: a back end's rate is the documents finished
 after its first result divided by the time from that first result to the last — the steady state a long
 archive runs at (results that arrive in one block with the first are not counted). Also shown: each back end's warm-up, latency p50/p95, peak RSS per worker, and the
-scaling efficiency (rate with N workers / (N x rate with 1)). The last table *projects* documents per
-day for larger core counts from the measured per-core rate and the measured 2-worker efficiency.
+scaling efficiency (rate with N workers / (N x rate with 1)). In-process also shows docs per CPU-second of
+the process (the per-core speed, which other load on the machine changes far less than wall-clock docs/s).
+The last table *projects* documents per day for larger core counts from the measured per-core rate and the
+measured 2-worker efficiency.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Measured(BaseModel):
     p95_ms: float
     peak_rss_mb: float
     errors: int
+    cpu_rate: float | None = None  # docs per CPU-second of this process (in-process only), steady state
 
 
 def phdi_cases(data: Path, rounds: int) -> list[Case]:
@@ -78,12 +81,12 @@ def _steady(results: Iterator[CaseResult], started: float) -> tuple[list[CaseRes
 
 
 def _measured(data: str, backend: str, workers: int, results: list[CaseResult], warmup: float, rate: float,
-              rss: float | None = None) -> Measured:
+              rss: float | None = None, cpu_rate: float | None = None) -> Measured:
     latencies = [r.ms for r in results]
     peak = rss if rss is not None else max((r.peak_rss_mb or 0.0) for r in results) if results else 0.0
     return Measured(data=data, backend=backend, workers=workers, docs=len(results), warmup_s=warmup, rate=rate,
                     p50_ms=percentile(latencies, 0.5), p95_ms=percentile(latencies, 0.95), peak_rss_mb=peak,
-                    errors=sum(r.status != "ok" for r in results))
+                    errors=sum(r.status != "ok" for r in results), cpu_rate=cpu_rate)
 
 
 def in_process(data: str, cases: list[Case], options: RunOptions) -> Measured:
@@ -93,14 +96,18 @@ def in_process(data: str, cases: list[Case], options: RunOptions) -> Measured:
     started = time.perf_counter()
     engine = Engine(options).warm()
     documents = [(case, *read_case(case.document)) for case in cases]
+    cpu: list[float] = []  # process CPU time at each result
 
     def results() -> Iterator[CaseResult]:
         for case, raw, error in documents:
-            yield run_case(engine, case_id=case.case_id, display=case.display, raw=raw, read_error=error)
+            result = run_case(engine, case_id=case.case_id, display=case.display, raw=raw, read_error=error)
+            cpu.append(time.process_time())
+            yield result
 
     collected, warmup, rate = _steady(results(), started)
     engine.close()
-    return _measured(data, "in-process, 1 thread", 1, collected, warmup, rate, peak_rss_mb())
+    cpu_rate = (len(cpu) - 1) / (cpu[-1] - cpu[0]) if len(cpu) > 1 and cpu[-1] > cpu[0] else None
+    return _measured(data, "in-process, 1 thread", 1, collected, warmup, rate, peak_rss_mb(), cpu_rate)
 
 
 def local_pool(data: str, cases: list[Case], options: RunOptions, workers: int) -> Measured:
@@ -145,15 +152,15 @@ def run_throughput(data: Path, *, limit: int | None, console: Console | None = N
 
 def print_throughput(rows: list[Measured], console: Console) -> None:
     table = Table(title="throughput (deterministic route, trace persisted; rates exclude warm-up)")
-    for column in ("data", "back end", "docs", "warm-up s", "docs/s", "p50 ms", "p95 ms", "peak RSS/worker MiB",
-                   "efficiency", "errors"):
+    for column in ("data", "back end", "docs", "warm-up s", "docs/s", "docs/CPU-s", "p50 ms", "p95 ms",
+                   "peak RSS/worker MiB", "efficiency", "errors"):
         table.add_column(column)
     for row in rows:
         single = next((r for r in rows if r.data == row.data and r.backend == "batch --workers 1"), None)
         efficiency = (f"{row.rate / (row.workers * single.rate):.2f}" if single and single.rate and row.workers > 1
                       else "-")
         table.add_row(row.data, row.backend, str(row.docs), f"{row.warmup_s:.1f}", f"{row.rate:.1f}",
-                      f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}", f"{row.peak_rss_mb:.0f}", efficiency, str(row.errors))
+                      f"{row.cpu_rate:.1f}" if row.cpu_rate else "-", f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}", f"{row.peak_rss_mb:.0f}", efficiency, str(row.errors))
     console.print(table)
     _print_projection(rows, console)
 
