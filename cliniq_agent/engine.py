@@ -161,7 +161,8 @@ class Engine:
             run_id=run_id, route=state["route"], format=state["format"], source_name=document.name,
             source_sha256=document.sha256, record=state["record"], excluded=state.get("excluded", []),
             steps=state.get("steps", []), duration_ms=0.0, fhir_bundle=state.get("fhir"),
-            rr_check=state.get("rr_check"),
+            rr_check=state.get("rr_check"), model_runs=state.get("model_runs", []),
+            agent_reports=state.get("agent_reports", []),
         )
         result.duration_ms = self._finish(trace, clock, status="ok", persist=options.persist_trace, result=result)
         return result

@@ -1,12 +1,26 @@
 """The whole flow on one screen.
 
-    detect_format → route ─┬─ cda ──────────┐
-                           ├─ known_format ─┤
-                           ├─ fast_path ────┼─→ merge_validate → reportability → emit
-                           └─ narrative ────┘
+    START → detect_format ─┬─ cda ──────────────┐
+            (format, route) ├─ text ─────────────┼─(a phrase left to code?)─ yes → agent ─┐
+                            └─ text → fast_path ─┘                           no ──────────┴→ merge_validate
+    merge_validate → reportability ─(FHIR asked?)─ yes → emit → END
+                                                   no ─────────→ END
 
-Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit
-trace records its timing and outputs.
+- detect_format: CDA XML, known-format text or narrative; the route is a conditional edge, not a node.
+- cda: the CDA parser, then per narrative section the regex and lookup tiers (nodes/cda.py); each section
+  with text becomes an agent job.
+- text: ``TIERS = [line_parser, regex_markers, icd10_links, kb_lookup, criteria]`` (text/tiers.py) over a
+  note, known-format and narrative alike; with a model, known-format text takes the fast path (one LoRA
+  call whose grounded codes complete the tiers' draft) before the agent.
+- agent: a compiled subgraph (agent/graph.py: retrieve → decide → confirm → ground) over the jobs; each of
+  its steps is traced as ``agent.<step>``. Its first step, propose, runs at the end of the node that makes
+  the jobs (cda, text, fast_path): with no phrase left to code the run goes straight to merge_validate
+  (true of every phdi-dev eICR: the subgraph would cost about three nodes' overhead for nothing).
+- merge_validate folds the drafts, checks every code and sets aside what is not asserted;
+  reportability maps the record to RCTC conditions; emit builds the FHIR bundle when asked.
+
+Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit trace records
+its timing and outputs. The compiled graph keeps no checkpointer: a run is one synchronous pass.
 """
 
 from __future__ import annotations
@@ -15,38 +29,52 @@ from functools import lru_cache
 
 from langgraph.graph import END, START, StateGraph
 
+from cliniq_agent.agent.graph import agent_graph
+from cliniq_agent.core.state import RunState
 from cliniq_agent.nodes.cda import cda
 from cliniq_agent.nodes.detect_format import detect_format
 from cliniq_agent.nodes.emit import emit
 from cliniq_agent.nodes.fast_path import fast_path
-from cliniq_agent.nodes.known_format import known_format
 from cliniq_agent.nodes.merge_validate import merge_validate
-from cliniq_agent.nodes.narrative import narrative
 from cliniq_agent.nodes.reportability import reportability
-from cliniq_agent.nodes.route import next_node, route
-from cliniq_agent.core.state import RunState
+from cliniq_agent.nodes.text import text
 from cliniq_agent.trace import traced
 
-EXTRACTORS = {"cda": cda, "known_format": known_format, "fast_path": fast_path, "narrative": narrative}
+NODES = {"detect_format": detect_format, "cda": cda, "text": text, "fast_path": fast_path,
+         "merge_validate": merge_validate, "reportability": reportability, "emit": emit}
+
+
+def by_format(state: RunState) -> str:
+    return "cda" if state["route"] == "cda" else "text"
+
+
+def after_text(state: RunState) -> str:
+    return "fast_path" if state["route"] == "fast_path" else to_agent(state)
+
+
+def to_agent(state: RunState) -> str:
+    """The agent only when the node before it handed over jobs with phrases to code (agent/propose.py)."""
+    return "agent" if state.get("agent_jobs") else "merge_validate"
+
+
+def after_reportability(state: RunState) -> str:
+    return "emit" if state["options"].build_fhir else END
 
 
 @lru_cache(maxsize=1)
 def build_graph():
     graph = StateGraph(RunState)
-    graph.add_node("detect_format", traced("detect_format", detect_format))
-    graph.add_node("route", traced("route", route))
-    for name, node in EXTRACTORS.items():
+    for name, node in NODES.items():
         graph.add_node(name, traced(name, node))
-    graph.add_node("merge_validate", traced("merge_validate", merge_validate))
-    graph.add_node("reportability", traced("reportability", reportability))
-    graph.add_node("emit", traced("emit", emit))
+    graph.add_node("agent", agent_graph())
 
     graph.add_edge(START, "detect_format")
-    graph.add_edge("detect_format", "route")
-    graph.add_conditional_edges("route", next_node, {name: name for name in EXTRACTORS})
-    for name in EXTRACTORS:
-        graph.add_edge(name, "merge_validate")
+    graph.add_conditional_edges("detect_format", by_format, ["cda", "text"])
+    graph.add_conditional_edges("cda", to_agent, ["agent", "merge_validate"])
+    graph.add_conditional_edges("text", after_text, ["fast_path", "agent", "merge_validate"])
+    graph.add_conditional_edges("fast_path", to_agent, ["agent", "merge_validate"])
+    graph.add_edge("agent", "merge_validate")
     graph.add_edge("merge_validate", "reportability")
-    graph.add_edge("reportability", "emit")
+    graph.add_conditional_edges("reportability", after_reportability, ["emit", END])
     graph.add_edge("emit", END)
     return graph.compile()

@@ -8,9 +8,10 @@ from cliniq_agent import extract
 from cliniq_agent.agent.graph import run_agent
 from cliniq_agent.agent.propose import propose
 from cliniq_agent.agent.turns import choose_prompt
-from cliniq_agent.llm.models import agent_spec
 from cliniq_agent.rag import CodeIndex
+from cliniq_agent.agent.records import Decision
 from cliniq_agent.core.schema import Tier
+from cliniq_agent.core.state import RunOptions
 
 NOTE = ("Seen in clinic for two weeks of fevers and joint pain after a trip to rural Peru.\n"
         "Assessment: brucelosis, awaiting confirmatory serology.\n"
@@ -27,14 +28,15 @@ def test_proposal_finds_cue_phrases() -> None:
 
 
 def test_misspelt_diagnosis_is_coded_from_a_tool_result_without_a_model() -> None:
-    state = run_agent(NOTE, [(0, len(NOTE))], covered=[], spec=None)
-    codes = {c.snomed for c in state["record"].conditions}
+    draft, report = run_agent(NOTE, [(0, len(NOTE))], RunOptions(use_llm=False))
+    codes = {c.snomed for c in draft.record.conditions}
     assert "75702008" in codes                                 # Brucellosis, from "brucelosis"
-    condition = next(c for c in state["record"].conditions if c.snomed == "75702008")
+    condition = next(c for c in draft.record.conditions if c.snomed == "75702008")
     evidence = condition.evidence[0]
     assert evidence.tier is Tier.RAG and NOTE[evidence.span[0]:evidence.span[1]].lower().startswith("brucelosis")
-    hits = next(c.hits for c in state["candidates"] if c.chosen and c.chosen.code == "75702008")
-    assert condition.snomed in {h.code for h in hits}            # grounded in what the tool returned
+    chosen = next(c for c in report.candidates if c.chosen and c.chosen.code == "75702008")
+    assert condition.snomed in {h.code for h in chosen.hits}     # grounded in what the tool returned
+    assert chosen.decision is Decision.ACCEPTED and report.model is None and not report.turns
 
 
 def test_family_history_mention_is_not_asserted() -> None:
@@ -53,10 +55,11 @@ def test_choose_prompt_lists_the_tool_results() -> None:
 def test_agent_turns_with_the_bundled_model() -> None:
     """An ambiguous phrase goes to the model; a code survives only if the model agrees with the index."""
     text = "Impression: possible coccidiomycosys pneumonia."
-    state = run_agent(text, [(0, len(text))], covered=[], spec=agent_spec())
-    for candidate in state["candidates"]:
+    _, report = run_agent(text, [(0, len(text))], RunOptions(use_llm=True))
+    for candidate in report.candidates:
         if candidate.decided_by == "model":
             assert candidate.chosen is None or candidate.chosen == candidate.hits[0]
-    for turn in state["turns"]:
+            assert candidate.decision in (Decision.MODEL_CHOSE, Decision.MODEL_DECLINED, Decision.NOT_CURRENT)
+    for turn in report.turns:
         assert turn.kind == "choose" and turn.answer in "ABCDEN"
-    assert len(state["turns"]) <= 8
+    assert len(report.turns) <= 8

@@ -1,149 +1,194 @@
-"""The narrative agent as a LangGraph subgraph:
+"""The narrative agent as a compiled LangGraph subgraph, added to the main graph as its ``agent`` node:
 
-    propose → retrieve → decide → confirm → ground
+    (propose) → retrieve → decide → confirm → ground
 
-Every final code comes from a code-index result (the RAG tool) for a phrase of the note, passes code
+It codes every ``AgentJob`` of the run (the note, or each CDA narrative section) and its steps reach the
+trace as ``agent.retrieve`` … ``agent.ground``. Its first step, propose (agent/propose.py ``hand_over``),
+runs in the node that makes the jobs, so that a run with no phrase to code skips the subgraph.
+
+Every final code comes from a code-index result (the RAG tool) for a phrase of the text, passes code
 validation, and points to a span the ConText rules (and, when a model runs, the model) call asserted.
-Without a model, or past the turn cap / time budget, a deterministic rule decides: accept the top hit
+Without a model, or past a job's turn cap / time budget, a deterministic rule decides: accept the top hit
 only when its calibrated score is at least `accept`. What the model may decide is set, with the
 measurements behind it, in kb/agent/agent.toml.
 """
 
 from __future__ import annotations
 
+import operator
 import time
 from functools import lru_cache
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel, Field
 
-from cliniq_agent.agent.propose import Candidate, propose
+from cliniq_agent.agent.ground import ground, job_draft
+from cliniq_agent.agent.propose import hand_over
+from cliniq_agent.agent.records import AgentReport, Candidate, Decision, TurnRecord
 from cliniq_agent.agent.settings import agent_settings
-from cliniq_agent.agent.turns import TurnRecord, choose, confirm
-from cliniq_agent.text.context import ContextEngine
-from cliniq_agent.llm.models import ModelSpec
+from cliniq_agent.agent.turns import choose, confirm
+from cliniq_agent.core.errors import ModelError
+from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem, RunOptions, StepRecord
+from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
 from cliniq_agent.rag import CodeIndex
-from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
-from cliniq_agent.core.state import ExcludedItem
-from cliniq_agent.validate import check_code
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.trace import traced
 
 
-class AgentState(TypedDict, total=False):
-    text: str
-    regions: list[tuple[int, int]]
-    covered: list[tuple[int, int]]
+class JobWork(BaseModel):
+    """One job as the agent's steps pass it along (turn cap and time budget are per job, as per text)."""
+
+    job: AgentJob
+    candidates: list[Candidate] = Field(default_factory=list)
+    turns: list[TurnRecord] = Field(default_factory=list)
+
+
+class AgentInput(TypedDict):
+    agent_jobs: list[AgentJob]
+    options: RunOptions
+
+
+class AgentOutput(TypedDict, total=False):
+    drafts: Annotated[list[Draft], operator.add]
+    excluded_upstream: Annotated[list[ExcludedItem], operator.add]
+    agent_reports: Annotated[list[AgentReport], operator.add]
+    steps: Annotated[list[StepRecord], operator.add]
+
+
+class AgentState(AgentInput, AgentOutput, total=False):
     spec: ModelSpec | None
-    candidates: list[Candidate]
-    turns: list[TurnRecord]
-    started: float
-    notes: list[str]
-    record: CompactRecord
-    dropped: list[ExcludedItem]
+    model_notes: list[str]
+    work: list[JobWork]
 
 
-def _budget_left(state: AgentState) -> bool:
+def model_for(options: RunOptions) -> tuple[ModelSpec | None, list[str]]:
+    """The model the agent's turns use, or None (and why) for deterministic decisions only."""
+    if not options.use_llm:
+        return None, ["agent: no model (--no-llm): deterministic decisions only"]
+    try:
+        if options.model_path is None:
+            return agent_spec(), []
+        return resolve_spec(options.model_path, options.lora_path, options.chat_format), []
+    except ModelError as err:
+        return None, [f"agent: model unavailable ({err}); deterministic decisions only"]
+
+
+def _budget_left(spec: ModelSpec | None, work: JobWork, turns: list[TurnRecord]) -> bool:
     settings = agent_settings()
-    return (state.get("spec") is not None and len(state.get("turns", [])) < settings.max_turns
-            and time.perf_counter() - state["started"] < settings.max_seconds)
+    return (spec is not None and len(turns) < settings.max_turns
+            and time.perf_counter() - work.job.proposed_at < settings.max_seconds)
 
 
-def propose_node(state: AgentState) -> dict[str, Any]:
-    return {"candidates": propose(state["text"], state["regions"], state["covered"]), "started": time.perf_counter()}
+def retrieve_step(state: AgentState) -> dict[str, Any]:
+    """Code-index hits for every proposed phrase (and the model the turns will use)."""
+    settings, index = agent_settings(), CodeIndex.open(progress=False)
+    spec, notes = model_for(state["options"])
+    work = [JobWork(job=job, candidates=[
+        c.model_copy(update={"hits": index.search(c.phrase, system=settings.systems[c.kind], k=settings.k)})
+        for c in job.candidates]) for job in state["agent_jobs"]]
+    return {"spec": spec, "model_notes": notes, "work": work}
 
 
-def retrieve_node(state: AgentState) -> dict[str, Any]:
-    settings = agent_settings()
-    if not state["candidates"]:
-        return {}
-    index = CodeIndex.open(progress=False)
-    candidates = [c.model_copy(update={"hits": index.search(c.phrase, system=settings.systems[c.kind], k=settings.k)})
-                  for c in state["candidates"]]
-    return {"candidates": candidates}
+def decide_step(state: AgentState) -> dict[str, Any]:
+    return {"work": [_decide(state.get("spec"), w) for w in state["work"]]}
 
 
-def decide_node(state: AgentState) -> dict[str, Any]:
-    settings, turns, notes = agent_settings(), list(state.get("turns", [])), list(state.get("notes", []))
-    decided = []
-    for candidate in state["candidates"]:
+def _decide(spec: ModelSpec | None, work: JobWork) -> JobWork:
+    settings, turns, decided = agent_settings(), list(work.turns), []
+    for candidate in work.candidates:
         top = candidate.hits[0] if candidate.hits else None
         if top is None or top.score < settings.ask:
             verdict = "no code-index hit" if top is None else f"top hit {top.code} scores {top.score:.2f} < {settings.ask}"
-            decided.append(candidate.model_copy(update={"verdict": verdict}))
+            decided.append(candidate.model_copy(update={"verdict": verdict, "decision": Decision.NO_HIT}))
         elif top.score >= settings.accept:
-            decided.append(candidate.model_copy(update={"chosen": top, "decided_by": "retrieval",
+            decided.append(candidate.model_copy(update={"chosen": top, "decided_by": "retrieval", "decision": Decision.ACCEPTED,
                                                         "verdict": f"top hit scores {top.score:.2f}"}))
-        elif _budget_left({**state, "turns": turns}):
-            picked, record = choose(state["spec"], state["text"], candidate)
+        elif _budget_left(spec, work, turns):
+            picked, record = choose(spec, work.job.text, candidate)
             turns.append(record)
             verdict = f"model chose {record.answer} among {len(candidate.hits[:5])} hits"
             if settings.require_agreement and picked is not None and picked != top:
                 verdict += f"; the index's top hit is {top.code}: no agreement, dropped"
                 picked = None
-            decided.append(candidate.model_copy(update={"chosen": picked, "decided_by": "model", "verdict": verdict}))
-        else:
-            reason = "no model" if state.get("spec") is None else "turn cap / time budget reached"
             decided.append(candidate.model_copy(update={
-                "decided_by": "fallback",
+                "chosen": picked, "decided_by": "model", "verdict": verdict,
+                "decision": Decision.MODEL_CHOSE if picked is not None else Decision.MODEL_DECLINED}))
+        else:
+            reason = "no model" if spec is None else "turn cap / time budget reached"
+            decided.append(candidate.model_copy(update={
+                "decided_by": "fallback", "decision": Decision.FALLBACK,
                 "verdict": f"{reason}: top hit {top.code} scores {top.score:.2f} < {settings.accept}, not accepted"}))
-    return {"candidates": decided, "turns": turns, "notes": notes}
+    return work.model_copy(update={"candidates": decided, "turns": turns})
 
 
-def confirm_node(state: AgentState) -> dict[str, Any]:
-    engine, turns = ContextEngine.default(), list(state.get("turns", []))
-    confirmed = []
-    for candidate in state["candidates"]:
+def confirm_step(state: AgentState) -> dict[str, Any]:
+    return {"work": [_confirm(state.get("spec"), w) for w in state["work"]]}
+
+
+def _confirm(spec: ModelSpec | None, work: JobWork) -> JobWork:
+    engine, turns, confirmed = ContextEngine.default(), list(work.turns), []
+    for candidate in work.candidates:
         if candidate.chosen is None or candidate.kind != "conditions":
             confirmed.append(candidate)
             continue
-        verdict = engine.assess(state["text"], candidate.span)
-        if agent_settings().confirm_with_model and verdict.assertion.asserted and _budget_left({**state, "turns": turns}):
-            current, record = confirm(state["spec"], state["text"], candidate)
+        verdict = engine.assess(work.job.text, candidate.span)
+        if agent_settings().confirm_with_model and verdict.assertion.asserted and _budget_left(spec, work, turns):
+            current, record = confirm(spec, work.job.text, candidate)
             turns.append(record)
             if not current:
-                candidate = candidate.model_copy(update={"verdict": f"{candidate.verdict}; model: not a current diagnosis",
-                                                         "decided_by": "model-confirm"})
+                candidate = candidate.model_copy(update={
+                    "verdict": f"{candidate.verdict}; model: not a current diagnosis",
+                    "decided_by": "model-confirm", "decision": Decision.NOT_CURRENT})
         confirmed.append(candidate)
-    return {"candidates": confirmed, "turns": turns}
+    return work.model_copy(update={"candidates": confirmed, "turns": turns})
 
 
-def ground_node(state: AgentState) -> dict[str, Any]:
-    """Items only for codes that a tool returned for this phrase and that pass validation."""
-    engine, text = ContextEngine.default(), state["text"]
-    record, dropped = CompactRecord(), []
-    for candidate in state["candidates"]:
-        chosen = candidate.chosen
-        if chosen is None or "not a current diagnosis" in (candidate.verdict or ""):
-            dropped.append(_dropped(candidate, candidate.verdict or "no code chosen"))
-            continue
-        if chosen not in candidate.hits or check_code(chosen.system, chosen.code):
-            dropped.append(_dropped(candidate, "chosen code is not a valid code-index result for this phrase"))
-            continue
-        verdict = engine.assess(text, candidate.span)
-        tier = Tier.AGENT if candidate.decided_by == "model" else Tier.RAG
-        evidence = [Evidence(tier=tier, span=candidate.span, text=text[candidate.span[0]:candidate.span[1]],
-                             rule=f"{candidate.cue};{chosen.match}:{chosen.matched_text}", score=chosen.score)]
-        item = coded_item(candidate.kind, chosen.system, chosen.code, chosen.name, evidence=evidence)
-        item.assertion = verdict.assertion
-        if isinstance(item, Condition) and verdict.certainty == "suspected":
-            item.status = "suspected"
-        getattr(record, candidate.kind).append(item)
-    return {"record": record, "dropped": dropped}
+def ground_step(state: AgentState) -> dict[str, Any]:
+    """Per job: its base draft, then the agent's draft of the codes it grounded (a job's items stay together
+    in merge order); what the agent dropped; and its report."""
+    spec, notes = state.get("spec"), state.get("model_notes", [])
+    drafts, dropped, reports = [], [], []
+    for work in state["work"]:
+        job = work.job
+        record, job_dropped = ground(job.text, work.candidates)
+        if job.only is not None:
+            job_dropped = [d for d in job_dropped if d.kind == job.only]
+        report = AgentReport(producer=job.producer, locator=job.locator, model=spec.model_path.name if spec else None,
+                             candidates=work.candidates, turns=work.turns)
+        drafts += [job.base, job_draft(job, record, [*notes, *_notes(report)])]
+        dropped += job_dropped
+        reports.append(report)
+    return {"drafts": drafts, "excluded_upstream": dropped, "agent_reports": reports}
 
 
-def _dropped(candidate: Candidate, reason: str) -> ExcludedItem:
-    return ExcludedItem(kind=candidate.kind, name=candidate.phrase, reason=f"agent: {reason}",
-                        item={"phrase": candidate.phrase, "span": list(candidate.span), "cue": candidate.cue,
-                              "hits": [f"{h.system}:{h.code} {h.name} ({h.score:.2f}, {h.match})" for h in candidate.hits]})
+def _notes(report: AgentReport) -> list[str]:
+    """The agent's work in words, for people reading the trace."""
+    notes = [f"agent: {len(report.candidates)} candidate phrase(s), {len(report.turns)} model turn(s)"]
+    notes += [f"turn {t.kind} '{t.question}' → {t.answer} ({t.duration_ms:.0f} ms)" for t in report.turns]
+    notes += [f"candidate '{c.phrase}' [{c.cue}] → {c.chosen.code if c.chosen else 'none'}: {c.verdict}"
+              for c in report.candidates]
+    return notes
+
+
+def _progress(update: dict[str, Any]) -> str:
+    work = update.get("work", [])
+    decided = sum(1 for w in work for c in w.candidates if c.decision is not Decision.PENDING)
+    return (f"{len(work)} text(s): {sum(len(w.candidates) for w in work)} candidate(s), {decided} decided, "
+            f"{sum(len(w.turns) for w in work)} model turn(s)")
+
+
+STEPS = {"retrieve": retrieve_step, "decide": decide_step, "confirm": confirm_step,
+         "ground": ground_step}
 
 
 @lru_cache(maxsize=1)
 def agent_graph():
-    graph = StateGraph(AgentState)
-    for name, node in (("propose", propose_node), ("retrieve", retrieve_node), ("decide", decide_node),
-                       ("confirm", confirm_node), ("ground", ground_node)):
-        graph.add_node(name, node)
-    graph.add_conditional_edges(START, _first_step, {"propose": "propose", "retrieve": "retrieve", END: END})
-    graph.add_edge("propose", "retrieve")
+    graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
+    for name, step in STEPS.items():
+        graph.add_node(name, traced(f"agent.{name}", step, describe=None if name == "ground" else _progress))
+    graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "decide")
     graph.add_edge("decide", "confirm")
     graph.add_edge("confirm", "ground")
@@ -151,21 +196,11 @@ def agent_graph():
     return graph.compile()
 
 
-def _first_step(state: AgentState) -> str:
-    """Start at retrieve when the caller already proposed; end at once when there is nothing to code."""
-    if "candidates" not in state:
-        return "propose"
-    return "retrieve" if state["candidates"] else END
 
-
-def run_agent(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, int]],
-              spec: ModelSpec | None) -> AgentState:
-    """Propose first: most narrative sections have no uncoded phrase, and then the four later steps (each a
-    LangGraph superstep, ~0.4 ms apiece) would only pass an empty list along."""
-    started = time.perf_counter()
-    candidates = propose(text, regions, covered)
-    state: AgentState = {"text": text, "regions": regions, "covered": covered, "spec": spec, "turns": [],
-                         "notes": [], "candidates": candidates, "started": started}
-    if not candidates:
-        return {**state, "record": CompactRecord(), "dropped": []}
-    return agent_graph().invoke(state)
+def run_agent(text: str, regions: list[tuple[int, int]], options: RunOptions) -> tuple[Draft, AgentReport]:
+    """The agent alone over one text (tests, data scripts): its draft and its report."""
+    job = AgentJob(producer="agent", text=text, regions=regions, base=Draft(producer="tiers", record=CompactRecord()))
+    handed = hand_over([job])
+    out = agent_graph().invoke({**handed, "options": options}) if "agent_jobs" in handed else handed
+    return (out["drafts"][-1] if "agent_jobs" in handed else Draft(producer="agent", record=CompactRecord()),
+            out["agent_reports"][0])

@@ -3,40 +3,26 @@ cue words (kb/agent/cues.tsv, five languages) and not already coded by another t
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Literal
+from typing import Any
 
 import regex
-from pydantic import BaseModel, Field
 
+from cliniq_agent.agent.records import AgentReport, Candidate, Kind
 from cliniq_agent.core.budget import check_budget
-from cliniq_agent.rag import CodeHit
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.core.state import AgentJob
 from cliniq_agent.core.textnorm import fold
+from cliniq_agent.text.tiers import coded_spans
 
-Kind = Literal["conditions", "labs", "meds"]
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
 _SENTENCE_FALLBACK = 200   # characters of context when a position starts no sentence
 _TRIM = " ,:;-–—()[]\"'"
 _LEADING_FILLER = regex.compile(r"^(?:(?:a|an|the|of|with|for|active|acute|chronic|likely|probable|possible|suspected|"
                                 r"presumed|confirmed|el|la|los|las|un|una|de|do|da|o|a|le|les|du|des|une)\s+)+")
-
-
-class Candidate(BaseModel):
-    """A phrase to code, where it is, what kind of item it would be, and what the agent decided."""
-
-    id: int
-    kind: Kind
-    phrase: str
-    span: tuple[int, int]
-    sentence: tuple[int, int]
-    cue: str
-    hits: list[CodeHit] = Field(default_factory=list)
-    chosen: CodeHit | None = None
-    decided_by: str | None = None      # "retrieval" | "model" | "fallback"
-    verdict: str | None = None         # why kept or dropped (for the trace)
 
 
 @lru_cache(maxsize=1)
@@ -112,3 +98,16 @@ def _phrase_span(text: str, span: tuple[int, int], max_words: int, *, cut_at_com
     if len(stripped) < 3:
         return None
     return start, start + len(stripped)
+
+
+def hand_over(jobs: list[AgentJob]) -> dict[str, Any]:
+    """The agent's first step, run by the node that makes the jobs: propose each job's phrases. With a phrase to
+    code anywhere the jobs go to the agent node; with none, the base drafts go straight to the merge (on most
+    eICRs no narrative phrase is left uncoded, and the agent's subgraph would only pass an empty list along)."""
+    proposed = [job.model_copy(update={"proposed_at": time.perf_counter(), "candidates": propose(
+        job.text, job.regions, job.covered if job.covered is not None else coded_spans(job.base.record))})
+        for job in jobs]
+    if any(job.candidates for job in proposed):
+        return {"agent_jobs": proposed}
+    return {"agent_jobs": [], "drafts": [job.base for job in proposed],
+            "agent_reports": [AgentReport(producer=job.producer, locator=job.locator) for job in proposed]}

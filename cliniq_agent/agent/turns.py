@@ -9,9 +9,7 @@ over a short prompt plus one to two output tokens on the bundled Gemma 3 270M + 
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from cliniq_agent.agent.propose import Candidate
+from cliniq_agent.agent.records import Candidate, TurnRecord
 from cliniq_agent.llm.fence import as_data
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.llm.runtime import complete, grammar_from_file
@@ -19,17 +17,6 @@ from cliniq_agent.rag import CodeHit
 from cliniq_agent.core.resources import read_prompt
 
 LETTERS = "ABCDE"
-
-
-class TurnRecord(BaseModel):
-    """One model turn, as the trace shows it."""
-
-    candidate: int
-    kind: str
-    question: str
-    answer: str
-    duration_ms: float
-    prompt: str = ""  # the full prompt, for the review page
 
 
 def _gemma(user: str) -> str:

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from cliniq_agent.rrcheck.models import RrCheck
 from cliniq_agent.core.schema import CompactRecord
-from cliniq_agent.core.state import DocFormat, ExcludedItem, Route, StepRecord
+from cliniq_agent.agent.records import AgentReport
+from cliniq_agent.core.state import DocFormat, ExcludedItem, ModelRun, Route, StepRecord
 
 
 class Extraction(BaseModel):
@@ -27,6 +28,8 @@ class Extraction(BaseModel):
     duration_ms: float
     fhir_bundle: dict[str, JsonValue] | None = Field(default=None, repr=False)
     rr_check: RrCheck | None = None  # only when an RR was given (cliniq_agent/rrcheck)
+    model_runs: list[ModelRun] = Field(default_factory=list, repr=False)        # fast-path model calls
+    agent_reports: list[AgentReport] = Field(default_factory=list, repr=False)  # one per text the agent coded
 
     def to_compact(self, *, evidence: bool = True) -> dict[str, Any]:
         compact = self.record.to_compact(evidence=evidence)

@@ -1,14 +1,24 @@
-"""Typed graph state and the records that travel between nodes and into the audit trace."""
+"""Typed graph state and the records that travel between nodes and into the audit trace.
+
+Machine data travels as typed records (``ModelRun`` for a fast-path model call, ``AgentReport`` for the
+agent's candidates, turns and decisions, ``AgentJob`` for a text the agent is asked to code); a Draft's
+``notes`` are for people reading the trace and are never parsed back by code.
+"""
 
 from __future__ import annotations
 
 import operator
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Literal, TypedDict
 
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.agent.records import AgentReport, Candidate
+from cliniq_agent.cda.models import CdaParse
+from cliniq_agent.core.schema import CompactRecord, Tier
+from cliniq_agent.reportability.determine import ReportabilityResult
 
 DocFormat = Literal["cda", "known_format", "narrative"]
 Route = Literal["cda", "known_format", "fast_path", "narrative"]
@@ -57,7 +67,58 @@ class Draft(BaseModel):
     producer: str
     record: CompactRecord
     notes: list[str] = Field(default_factory=list)
-    candidates: list[dict[str, JsonValue]] = Field(default_factory=list)  # the agent's phrases, hits, decisions
+
+
+class ModelValidity(StrEnum):
+    """How usable the fast-path model's answer was."""
+
+    VALID = "true"                   # parsed as it came
+    REPAIRED = "repaired"            # parsed after repair (truncated JSON closed, stray text cut …)
+    GRAMMAR_RETRY = "grammar-retry"  # unusable; the grammar-constrained retry was used
+    INVALID = "false"                # unusable even after the retry: the line parser's draft stands alone
+
+
+class ModelRun(BaseModel):
+    """One fast-path model call (after its retry, if any): what was asked, what came back, how usable it was."""
+
+    producer: str
+    model: str
+    adapter: str | None = None
+    prompt_style: Literal["short", "compact"]
+    prompt_id: str                   # the prompt file under prompts/
+    prompt: str = Field(repr=False)  # the prompt as sent (chat turns joined), for the review page
+    validity: ModelValidity
+    prompt_tokens: int
+    completion_tokens: int
+    duration_ms: float
+    finish_reason: str | None = None
+    grammar: bool = False            # the answer used came from the grammar-constrained retry
+    calls: int = 1                   # model calls made (2 with the retry)
+    raw: str = Field(repr=False)     # the answer used, as generated (first 2000 characters)
+    answer: dict[str, list[str]] | None = None  # parsed codes before grounding: {"c": [...], "l": [...], "m": [...]}
+
+
+Span = tuple[int, int]
+
+
+class AgentJob(BaseModel):
+    """One text the agent is asked to code: the whole note, or one narrative section of a CDA document.
+
+    ``base`` is the draft the tiers (and the fast path) made of this text; the agent's node emits it
+    followed by the agent's own draft, so a section's items stay together in merge order. ``only``,
+    ``known_codes`` and ``locator`` narrow a CDA section's job to conditions its coded entries lack."""
+
+    producer: str                          # the agent's draft is named so
+    text: str = Field(repr=False)
+    regions: list[Span]                    # where the agent looks for phrases
+    base: Draft
+    covered: list[Span] | None = None      # spans already coded (None: those of ``base``)
+    candidates: list[Candidate] = Field(default_factory=list)  # phrases to code, proposed when the job is handed over
+    proposed_at: float = 0.0  # perf_counter() when proposal began: the job's time budget for model turns counts from here
+    only: Literal["conditions"] | None = None
+    known_codes: frozenset[str] = frozenset()
+    locator: str | None = None             # CDA section XPath: evidence becomes tier ``evidence_tier`` there
+    evidence_tier: Tier | None = None
 
 
 class ExcludedItem(BaseModel):
@@ -73,14 +134,17 @@ class RunState(TypedDict, total=False):
     run_id: str
     options: RunOptions
     source: SourceDocument
-    xml_root: Any  # lxml root element when format == "cda" (not serialised)
+    xml_root: etree._Element  # when format == "cda" (not serialised)
     format: DocFormat
-    cda: Any  # cliniq_agent.cda.CdaParse: sections, trigger markers, RR conditions
+    cda: CdaParse  # sections, trigger markers, RR conditions
     route: Route
+    agent_jobs: list[AgentJob]  # texts for the agent, each with the draft it completes (the fast path replaces it)
     drafts: Annotated[list[Draft], operator.add]
+    model_runs: Annotated[list[ModelRun], operator.add]
+    agent_reports: Annotated[list[AgentReport], operator.add]
     record: CompactRecord
     excluded: list[ExcludedItem]
     excluded_upstream: Annotated[list[ExcludedItem], operator.add]  # dropped by an extraction node itself
-    reportability: Any  # cliniq_agent.reportability.ReportabilityResult (below-threshold, skipped evidence)
+    reportability: ReportabilityResult  # below-threshold conditions, skipped evidence
     fhir: dict[str, JsonValue] | None
     steps: Annotated[list[StepRecord], operator.add]

@@ -20,6 +20,7 @@ from cliniq_agent.eval.datasets import (
     synthetic_dev,
 )
 from cliniq_agent.core.errors import CliniqError, UsageError
+from cliniq_agent.core.state import ModelRun
 from cliniq_agent.eval.scoring import CaseScore, Counts, percentile, score_case
 
 
@@ -65,45 +66,19 @@ def variant_kwargs(variant: str) -> dict:
     raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
 
 
-def _fast_path_notes(extraction) -> list[str]:
-    return [line for step in extraction.steps for line in step.outputs.get("notes:fast_path", []) or []
-            if isinstance(line, str)]
-
-
-def _model_json_state(extraction) -> str | None:
-    """true | repaired | grammar-retry | false from the fast-path notes; None when no model ran."""
-    for line in _fast_path_notes(extraction):
-        if "json_valid=" in line:
-            return line.split("json_valid=")[1].split(";")[0].split(":")[0].strip()
-    return None
-
-
 def _agent_turns(extraction) -> int | None:
     """Model turns the narrative agent took in this run (None when the agent did not run)."""
-    import re
-
-    found = None
-    for step in extraction.steps:
-        for key, lines in step.outputs.items():
-            if not key.startswith("notes:"):
-                continue
-            for line in lines or []:
-                match = re.match(r"agent: \d+ candidate phrase\(s\), (\d+) model turn", str(line))
-                if match:
-                    found = (found or 0) + int(match.group(1))
-    return found
+    if not extraction.agent_reports:
+        return None
+    return sum(len(report.turns) for report in extraction.agent_reports)
 
 
-def _model_answer(extraction) -> dict | None:
+def _model_answer(run: ModelRun) -> dict | None:
     """The model's own codes (before grounding and the parser merge), as a compact-like dict."""
-    import json
-
-    for line in _fast_path_notes(extraction):
-        if line.startswith("model answer: {"):
-            answer = json.loads(line[len("model answer: "):])
-            return {"conditions": [{"snomed" if c[:1].isdigit() else "icd10": c} for c in answer["c"]],
-                    "labs": [{"loinc": code} for code in answer["l"]], "meds": [{"rxnorm": code} for code in answer["m"]]}
-    return None
+    if run.answer is None:
+        return None
+    return {"conditions": [{"snomed" if c[:1].isdigit() else "icd10": c} for c in run.answer["c"]],
+            "labs": [{"loinc": code} for code in run.answer["l"]], "meds": [{"rxnorm": code} for code in run.answer["m"]]}
 
 
 def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_full: bool,
@@ -125,10 +100,9 @@ def run_text_suite(dataset: str, variant: str, cases: list[TextCase], *, with_fu
             turns = _agent_turns(extraction)
             if turns is not None:
                 agent_turns.append(turns)
-            state = _model_json_state(extraction)
-            if state is not None:
-                json_states[state] = json_states.get(state, 0) + 1
-                score_case(case.gold, _model_answer(extraction), model_only, systems=systems)
+            for run in extraction.model_runs:
+                json_states[run.validity.value] = json_states.get(run.validity.value, 0) + 1
+                score_case(case.gold, _model_answer(run), model_only, systems=systems)
         except CliniqError as err:
             prediction = None
             result.errors.append(f"{case.case_id}: {err}")

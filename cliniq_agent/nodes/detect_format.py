@@ -1,4 +1,5 @@
-"""detect_format: CDA XML, known-format clinician text, or narrative — and refuse anything else."""
+"""detect_format: CDA XML, known-format clinician text, or narrative — and refuse anything else; then the
+route the document takes (known-format text goes to the fast path when a model may run)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from cliniq_agent.core.errors import InputError
 from cliniq_agent.text.lines.labels import known_format_likelihood
-from cliniq_agent.core.state import DocFormat, RunState, SourceDocument
+from cliniq_agent.core.state import DocFormat, Route, RunOptions, RunState, SourceDocument
 from cliniq_agent.core.xmlsafe import is_clinical_document, parse_xml
 
 KNOWN_FORMAT_THRESHOLD = 0.6  # share of non-blank lines that carry a known label
@@ -19,9 +20,16 @@ def detect_format(state: RunState) -> dict[str, Any]:
         root = parse_xml(source.raw, name=source.name, recover=state["options"].recover_xml)
         if not is_clinical_document(root):
             raise InputError(f"{source.name}: XML root <{root.tag}> is not an HL7 CDA ClinicalDocument")
-        return {"format": "cda", "xml_root": root}
+        return {"format": "cda", "route": "cda", "xml_root": root}
     _refuse_json(source)
-    return {"format": text_format(source.text)}
+    fmt = text_format(source.text)
+    return {"format": fmt, "route": choose_route(fmt, state["options"])}
+
+
+def choose_route(fmt: DocFormat, options: RunOptions) -> Route:
+    if fmt == "known_format":
+        return "fast_path" if options.use_llm else "known_format"
+    return fmt
 
 
 def text_format(text: str) -> DocFormat:

@@ -8,14 +8,12 @@ of them (prometheus-client's multiprocess mode).
 from __future__ import annotations
 
 import os
-import re
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from cliniq_agent.core.extraction import Extraction
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
-_AGENT_TURNS = re.compile(r"agent: \d+ candidate phrase\(s\), (\d+) model turn")
 
 
 def multiprocess_dir() -> str | None:
@@ -67,15 +65,6 @@ class ServiceMetrics:
 
 
 def model_calls(extraction: Extraction) -> dict[str, int]:
-    """Model calls of one run, read from its step notes: agent turns, fast-path answers and retries."""
-    calls = {"agent": 0, "fast_path": 0}
-    for step in extraction.steps:
-        for key, lines in step.outputs.items():
-            if not key.startswith("notes:") or not isinstance(lines, list):
-                continue
-            for line in map(str, lines):
-                if match := _AGENT_TURNS.match(line):
-                    calls["agent"] += int(match.group(1))
-                elif key == "notes:fast_path" and "json_valid=" in line:
-                    calls["fast_path"] += 2 if "grammar-retry" in line else 1
-    return calls
+    """Model calls of one run, from its typed records: agent turns, fast-path answers and retries."""
+    return {"agent": sum(len(report.turns) for report in extraction.agent_reports),
+            "fast_path": sum(run.calls for run in extraction.model_runs)}

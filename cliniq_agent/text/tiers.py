@@ -1,22 +1,31 @@
-"""The text tiers every text route shares: the line parser, the regex tier, the KB lookup tier, the
-clinical-criteria tier (``deterministic_draft``) and the narrative agent over whatever they left uncoded (``agent_pass``)."""
+"""The text tiers, in the order they run over a note (the ``text`` node of graph.py):
+
+    TIERS = [line_parser, regex_markers, icd10_links, kb_lookup, criteria]
+
+Each is a plain function ``(TierInput, Draft) -> Draft``: it reads the note's facts (its ``TextDoc``) and
+adds its items to the draft the earlier tiers left (a later tier leaves alone what an earlier one coded).
+To add a tier, write such a function and put it in the list where it belongs. The agent then codes the
+phrases the tiers left uncoded (agent/graph.py, the ``agent`` node).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from cliniq_agent.agent.graph import run_agent
+from cliniq_agent.core.errors import InputError
+from cliniq_agent.core.schema import CompactRecord
+from cliniq_agent.core.state import Draft
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria import infer_from_criteria
-from cliniq_agent.core.errors import InputError, ModelError
-from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, labelled_lines
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, LabelledLine
 from cliniq_agent.text.lines.parser import parse_known_format
-from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
 from cliniq_agent.text.lookup.tier import extract_lookup_draft, link_icd10_conditions
 from cliniq_agent.text.markers.tier import extract_markers_draft
-from cliniq_agent.core.schema import CompactRecord
-from cliniq_agent.core.state import Draft, RunOptions
 
+Span = tuple[int, int]
 _SCANNED_FIELDS = CLINICAL_FIELDS | NARRATIVE_FIELDS       # lines the lookup tier and the agent read
 _TEST_FIELDS = CLINICAL_FIELDS - {"conditions"}            # lab, med, vital, immunization lines
 _PROSE_FIELDS = NARRATIVE_FIELDS | {"conditions"}          # where findings describe the patient's illness
@@ -29,23 +38,93 @@ class TextTooLarge(InputError):
     """A text note over ``MAX_TEXT_CHARS``."""
 
 
-def deterministic_draft(text: str, *, producer: str) -> Draft:
-    """Line parser + regex tier + lookup tier + clinical criteria over one text (the no-LLM extraction of any text)."""
-    check_text_size(text)
-    engine = ContextEngine.default()
-    lines = labelled_lines(text)
-    record, unclaimed = parse_known_format(text, engine=engine)
-    extra = extract_markers_draft(text, unclaimed, engine=engine) if unclaimed else CompactRecord()
-    _extend(record, extra)
-    link_icd10_conditions(record)
-    _extend(record, extract_lookup_draft(
-        text, [*unclaimed, *(line.value_span for line in lines if line.field in _SCANNED_FIELDS)], engine=engine,
-        skip=_coded_spans(record), test_spans=[line.value_span for line in lines if line.field in _TEST_FIELDS]))
-    prose = [*unclaimed, *(line.value_span for line in lines if line.field in _PROSE_FIELDS)]
-    inferred, criteria_notes = infer_from_criteria(text, prose, record, engine=engine)
-    _extend(record, inferred)
-    notes = [f"{len(unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers"] if unclaimed else []
-    return Draft(producer=producer, record=record, notes=[*notes, *criteria_notes])
+@dataclass
+class TierInput:
+    """What the tiers read about one note: its ``TextDoc`` (text, labelled lines, folds, ConText analyses —
+    each computed once) and ConText engine; the line parser fills in ``unclaimed`` (the text no label
+    claims, which the regex and lookup tiers scan)."""
+
+    doc: TextDoc
+    engine: ContextEngine
+    unclaimed: list[Span]
+
+    @classmethod
+    def of(cls, text: str) -> TierInput:
+        check_text_size(text)
+        return cls(doc=TextDoc.of(text), engine=ContextEngine.default(), unclaimed=[])
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    @property
+    def lines(self) -> tuple[LabelledLine, ...]:
+        return self.doc.lines
+
+
+def line_parser(note: TierInput, draft: Draft) -> Draft:
+    """Labelled lines ("Dx:", "Lab:", "Meds:" …) in five languages; the first tier, so it also fills the patient,
+    the encounter and social history (items a draft already had come after the parser's)."""
+    record, note.unclaimed = parse_known_format(note.doc, engine=note.engine)
+    _extend(record, draft.record)
+    draft.record = record
+    return draft
+
+
+def regex_markers(note: TierInput, draft: Draft) -> Draft:
+    """Inline code markers (``(SNOMED 840539006)``, ``LOINC: 94500-6`` …) in the unlabelled text."""
+    if note.unclaimed:
+        _extend(draft.record, extract_markers_draft(note.doc, note.unclaimed, engine=note.engine))
+        draft.notes.append(f"{len(note.unclaimed)} unlabelled text region(s) scanned by the regex and lookup tiers")
+    return draft
+
+
+def icd10_links(note: TierInput, draft: Draft) -> Draft:
+    """A condition coded only in ICD-10-CM gets the SNOMED code of the reportable condition it indicates."""
+    link_icd10_conditions(draft.record)
+    return draft
+
+
+def kb_lookup(note: TierInput, draft: Draft) -> Draft:
+    """KB names (any of five languages) in unlabelled text and clinical lines, where no tier coded yet."""
+    _extend(draft.record, extract_lookup_draft(
+        note.doc, [*note.unclaimed, *note.doc.value_spans(_SCANNED_FIELDS)], engine=note.engine,
+        skip=coded_spans(draft.record), test_spans=note.doc.value_spans(_TEST_FIELDS)))
+    return draft
+
+
+def criteria(note: TierInput, draft: Draft) -> Draft:
+    """Suspected conditions from clinical criteria (kb/criteria) met by the findings of the prose."""
+    inferred, notes = infer_from_criteria(note.doc, [*note.unclaimed, *note.doc.value_spans(_PROSE_FIELDS)],
+                                          draft.record, engine=note.engine)
+    _extend(draft.record, inferred)
+    draft.notes.extend(notes)
+    return draft
+
+
+Tier = Callable[[TierInput, Draft], Draft]
+TIERS: list[Tier] = [line_parser, regex_markers, icd10_links, kb_lookup, criteria]
+
+
+def run_tiers(text: str, *, producer: str) -> tuple[TierInput, Draft]:
+    """Every tier over one note, in order (the no-LLM extraction of any text)."""
+    note, draft = TierInput.of(text), Draft(producer=producer, record=CompactRecord())
+    for tier in TIERS:
+        draft = tier(note, draft)
+    return note, draft
+
+
+def agent_regions(note: TierInput) -> list[Span]:
+    """Where the agent looks: everything but the lines whose label it does not read (patient, encounter …)."""
+    skip = sorted({line.line_span for line in note.lines if line.field not in _SCANNED_FIELDS})
+    regions, cursor = [], 0
+    for start, end in skip:
+        if start > cursor:
+            regions.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < len(note.text):
+        regions.append((cursor, len(note.text)))
+    return regions
 
 
 def check_text_size(text: str) -> None:
@@ -61,8 +140,8 @@ def _extend(record: CompactRecord, extra: CompactRecord) -> None:
         getattr(record, name).extend(getattr(extra, name))
 
 
-def _coded_spans(record: CompactRecord) -> list[tuple[int, int]]:
-    """Evidence spans of the items that already carry a code: the next tier leaves them alone."""
+def coded_spans(record: CompactRecord) -> list[Span]:
+    """Evidence spans of the items that already carry a code: the next tier (and the agent) leave them alone."""
     return [evidence.span for name in CompactRecord.ITEM_LISTS if name != "vitals" for item in getattr(record, name)
             if _has_code(item) for evidence in item.evidence if evidence.span]
 
@@ -71,43 +150,6 @@ def _has_code(item: Any) -> bool:
     return any(getattr(item, field) for field in type(item).CODE_FIELDS)
 
 
-def agent_pass(text: str, base: Draft, options: RunOptions, *, producer: str,
-               regions: list[tuple[int, int]] | None = None) -> tuple[Draft, list]:
-    """Run the agent over ``regions`` (default: all unlabelled text and clinical lines), skipping spans
-    another tier already coded."""
-    if regions is None:
-        skip = {line.line_span for line in labelled_lines(text) if line.field not in _SCANNED_FIELDS}
-        regions = _complement(len(text), sorted(skip))
-    covered = _coded_spans(base.record)
-    spec, notes = _spec(options)
-    result = run_agent(text, regions, covered, spec)
-    notes += [f"agent: {len(result['candidates'])} candidate phrase(s), {len(result['turns'])} model turn(s)"]
-    notes += [f"turn {t.kind} '{t.question}' → {t.answer} ({t.duration_ms:.0f} ms)" for t in result["turns"]]
-    notes += [f"candidate '{c.phrase}' [{c.cue}] → {c.chosen.code if c.chosen else 'none'}: {c.verdict}"
-              for c in result["candidates"]]
-    candidates = [{**c.model_dump(mode="json"), "turns": [t.model_dump(mode="json") for t in result["turns"]
-                                                           if t.candidate == c.id]} for c in result["candidates"]]
-    return (Draft(producer=producer, record=result["record"], notes=notes, candidates=candidates),
-            result["dropped"])
-
-
-def _spec(options: RunOptions) -> tuple[ModelSpec | None, list[str]]:
-    if not options.use_llm:
-        return None, ["agent: no model (--no-llm): deterministic decisions only"]
-    try:
-        if options.model_path is None:
-            return agent_spec(), []
-        return resolve_spec(options.model_path, options.lora_path, options.chat_format), []
-    except ModelError as err:
-        return None, [f"agent: model unavailable ({err}); deterministic decisions only"]
-
-
-def _complement(length: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    regions, cursor = [], 0
-    for start, end in spans:
-        if start > cursor:
-            regions.append((cursor, start))
-        cursor = max(cursor, end)
-    if cursor < length:
-        regions.append((cursor, length))
-    return regions
+def deterministic_draft(text: str, *, producer: str) -> Draft:
+    """The tiers' draft alone, without the agent (what the fast path's parser merge and the tests start from)."""
+    return run_tiers(text, producer=producer)[1]

@@ -16,16 +16,19 @@ from cliniq_agent.core.state import Draft, RunState, StepRecord
 NodeFn = Callable[[RunState], dict[str, Any]]
 
 
-def traced(name: str, node: NodeFn) -> NodeFn:
-    """Return ``node`` wrapped to append a StepRecord to ``state['steps']``."""
+def traced(name: str, node: NodeFn, *, describe: Callable[[dict[str, Any]], str] | None = None) -> NodeFn:
+    """Return ``node`` wrapped to append a StepRecord to ``state['steps']``; ``describe`` words the summary of
+    an update ``summarize`` does not know (the agent's intermediate steps)."""
 
-    def run(state: RunState) -> dict[str, Any]:
+    def run(state):  # unannotated: LangGraph then hands the node its graph's whole state (main graph or agent)
         check_budget(name)
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         clock = time.perf_counter()
         update = node(state)
         elapsed = (time.perf_counter() - clock) * 1000
         summary, outputs = summarize(update)
+        if describe is not None:
+            summary = describe(update)
         step = StepRecord(node=name, started_at=started, duration_ms=round(elapsed, 3), summary=summary, outputs=outputs)
         return {**update, "steps": [step]}
 
@@ -57,9 +60,17 @@ def summarize(update: dict[str, Any]) -> tuple[str, dict[str, JsonValue]]:
             outputs[f"draft:{draft.producer}"] = draft.record.model_dump(mode="json")
             if draft.notes:  # several drafts of one producer (one per CDA narrative section) add up
                 outputs[f"notes:{draft.producer}"] = [*outputs.get(f"notes:{draft.producer}", []), *draft.notes]
-            if draft.candidates:
-                outputs[f"candidates:{draft.producer}"] = [*outputs.get(f"candidates:{draft.producer}", []),
-                                                           *draft.candidates]
+    if update.get("agent_jobs"):  # handed to the agent node: the phrases proposed for it
+        jobs = update["agent_jobs"]
+        parts.append(f"to the agent: {len(jobs)} text(s), {sum(len(job.candidates) for job in jobs)} phrase(s) proposed")
+    for run in update.get("model_runs", []):
+        parts.append(f"model answer {run.validity.value} ({run.prompt_tokens}+{run.completion_tokens} tokens)")
+        outputs["model_run"] = run.model_dump(mode="json")
+    for report in update.get("agent_reports", []):  # the review page's candidate list: phrases, hits, decisions, turns
+        outputs[f"candidates:{report.producer}"] = [*outputs.get(f"candidates:{report.producer}", []), *(
+            {**c.model_dump(mode="json"), "locator": report.locator,
+             "turns": [t.model_dump(mode="json") for t in report.turns if t.candidate == c.id]}
+            for c in report.candidates)]
     if update.get("cda") is not None:  # what the review page needs to draw a CDA: sections, triggers, RR
         outputs["cda"] = update["cda"].model_dump(mode="json", include={"doc_kind", "triggers", "rr_conditions"})
         outputs["cda"]["sections"] = [section.model_dump(mode="json", exclude={"text"}) for section in update["cda"].sections]
