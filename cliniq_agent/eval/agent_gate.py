@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 
-def measure(rows: list[dict], lora: Path | None) -> dict[str, Counter]:
+def measure(rows: list[dict], lora: Path | None, *, progress: int = 0) -> dict[str, Counter]:
     """Per source: n, model right, top-hit right, and under require_agreement: kept right / kept wrong / dropped."""
     from cliniq_agent.llm.models import agent_spec
     from cliniq_agent.llm.runtime import complete, grammar_from_file
@@ -41,6 +41,8 @@ def measure(rows: list[dict], lora: Path | None) -> dict[str, Counter]:
             c["kept_wrong"] += agree and row["top_letter"] != row["target"]
             c["dropped_right_top"] += (not agree) and row["top_letter"] == row["target"]
             c["dropped_wrong_top"] += (not agree) and row["top_letter"] != row["target"]
+        if progress and counts["all"]["n"] % progress == 0:
+            print(f"after {counts['all']['n']} rows: {dict(counts['all'])}", flush=True)
     return counts
 
 
@@ -49,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rows", type=Path)
     parser.add_argument("--lora", type=Path, help="GGUF LoRA to measure (default: the bundled agent adapter)")
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--progress", type=int, default=0, help="print the running totals every N rows")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[: args.limit] if args.limit else rows
-    counts = measure(rows, args.lora)
+    counts = measure(rows, args.lora, progress=args.progress)
     print("source\tn\tmodel right\ttop hit right\tagreement: kept right\tkept wrong\tdropped (top right)\t"
           "dropped (top wrong)")
     for source, c in sorted(counts.items()):
