@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -26,11 +27,43 @@ _LEADING_FILLER = regex.compile(r"^(?:(?:a|an|the|of|with|for|active|acute|chron
 
 
 @lru_cache(maxsize=1)
-def _cues() -> tuple[tuple[str, Kind, regex.Pattern[str], int], ...]:
+def _cues() -> tuple[tuple[str, Kind, _CuePattern, int], ...]:
     return tuple(
-        (row["id"], row["kind"], regex.compile(row["pattern"]), int(row["max_words"]))  # type: ignore[misc]
+        (row["id"], row["kind"], _CuePattern(row["pattern"], row.get("anchor", ""), row.get("reach", "")),  # type: ignore[misc]
+         int(row["max_words"]))
         for row in kb_table("agent", "cues.tsv")
     )
+
+
+class _CuePattern:
+    """A cue's pattern, matched exactly as ``finditer`` would; a cue with an ``anchor`` (a word every match
+    holds, e.g. the result word of "X came back positive") and a ``reach`` (matched backwards from the anchor:
+    at least as far back as any match can start) is tried only at the positions within reach of an anchor.
+    A pattern that may start anywhere ("a phrase of 6 to 90 characters, then a result word") otherwise costs a
+    backtracking attempt at every character of the note."""
+
+    def __init__(self, pattern: str, anchor: str, reach: str) -> None:
+        self.pattern = regex.compile(pattern)
+        self._anchor = regex.compile(anchor) if anchor else None
+        self._reach = regex.compile(reach, regex.REVERSE) if reach else None
+
+    def finditer(self, folded: str, start: int, end: int) -> Iterator[regex.Match[str]]:
+        if self._anchor is None or self._reach is None:
+            yield from self.pattern.finditer(folded, start, end)
+            return
+        windows = sorted((reach.start() if (reach := self._reach.match(folded, start, anchor.start())) else
+                          anchor.start(), anchor.start()) for anchor in self._anchor.finditer(folded, start, end))
+        position = start   # where finditer would search next; a position in no window starts no match
+        for low, high in windows:
+            candidate = max(position, low)
+            while candidate <= high:
+                match = self.pattern.match(folded, candidate, end)
+                if match is None:
+                    candidate += 1
+                    continue
+                yield match
+                candidate = max(match.end(), match.start() + 1)
+            position = max(position, candidate)
 
 
 class _Sentences:
