@@ -22,6 +22,7 @@ from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
+from cliniq_agent.terminology.prefix_index import PrefixIndex
 
 # clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma,
 # and contrastive conjunctions ("positive for X but negative for Y")
@@ -60,6 +61,20 @@ def result_phrases() -> tuple[ResultPhrase, ...]:
     phrases = [ResultPhrase(positive=row["class"] == "positive", language=row["language"],
                             pattern=regex.compile(row["pattern"])) for row in rows]
     return tuple(sorted(phrases, key=lambda p: p.positive))        # negative rows first
+
+
+@lru_cache(maxsize=1)
+def _any_result() -> regex.Pattern[str]:
+    """Every result row in one alternation: one search says whether a clause has a result word at all (the
+    alternation matches somewhere exactly when one of its rows does), instead of one search per row."""
+    return regex.compile("|".join(f"(?:{phrase.pattern.pattern})" for phrase in result_phrases()))
+
+
+@lru_cache(maxsize=1)
+def _link_index(kb: TerminologyKB) -> PrefixIndex:
+    """Which text-link rows can match a clause (a row that cannot match adds nothing, whatever its
+    exclude / require says), so each clause runs a few rows' patterns instead of all of them."""
+    return PrefixIndex([link.source.strip() for link in kb.text_links.links])
 
 
 @lru_cache(maxsize=1)
@@ -108,7 +123,8 @@ def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]
 def _organisms(kb: TerminologyKB, key: str, offsets: list[int]) -> list[tuple[str, tuple[int, int], int, bool]]:
     """(condition, original span, text_links row, names the disease) of each organism / disease in one clause."""
     found = []
-    for link in kb.text_links.links:
+    links = kb.text_links.links
+    for link in (links[position] for position in _link_index(kb).candidates(key)):
         if link.exclude is not None and link.exclude.search(key):
             continue
         if link.require is not None and not link.require.search(key):
@@ -150,7 +166,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     for start, end in spans:
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
-            if not _results(folded, clause, None):   # no result word at all: no statement (and no organism scan)
+            if not _any_result().search(folded, *clause):   # no result word at all: no statement (no organism scan)
                 continue
             key, offsets = _key_with_offsets(folded, *clause)
             if not key:
