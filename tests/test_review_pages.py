@@ -20,7 +20,7 @@ from cliniq_agent.core.state import RunOptions
 from conftest import EXAMPLES
 
 NOTE = ("Patient: Jo Test\nHPI: 5 yo with fever. Assessment: probable coccidioidomycosis pneumonia. "
-        "Started on fluconazole.\nLab: Coccidioides antibody positive.\n<b onmouseover=alert(1)>x</b>\n")
+        "Started on doxycycline for a tick bite.\nLab: Coccidioides antibody positive.\n<b onmouseover=alert(1)>x</b>\n")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_trace_keeps_source_candidates_and_sections(engine):
     trace = engine.trace_store.get(narrative.run_id)
     assert trace.source_text == NOTE and "source_text" not in trace.model_dump()
     candidates = [c for step in trace.steps for k, v in step.outputs.items() if k.startswith("candidates:") for c in v]
-    assert {c["phrase"] for c in candidates} >= {"fluconazole"}
+    assert {c["phrase"] for c in candidates} >= {"doxycycline"}
     assert all(c["hits"] and c["verdict"] and "score" in c["hits"][0] for c in candidates)
     cda = engine.trace_store.get(engine.extract(EXAMPLES / "eicr_pertussis.xml").run_id)
     outputs = next(step.outputs["cda"] for step in cda.steps if "cda" in step.outputs)
@@ -82,7 +82,7 @@ def test_page_without_stored_source_lists_evidence(engine):
 
 def test_agent_candidates_on_the_page(engine):
     html = render_review(engine.trace_store.get(engine.extract(NOTE).run_id))
-    assert 'class="cand-row" data-target="c' in html and "fluconazole" in html
+    assert 'class="cand-row" data-target="c' in html and "doxycycline" in html
     assert "&lt;b onmouseover=alert(1)&gt;x&lt;/b&gt;" in html and "<b onmouseover" not in html
 
 

@@ -72,7 +72,8 @@ def test_run_with_rr_is_additive_and_explains(engine: Engine) -> None:
     bundle = checked.to_fhir()
     validate_bundle(bundle)
     determinations = [e["resource"] for e in bundle["entry"]
-                      if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "RR1"]
+                      if e["resource"]["resourceType"] == "Observation"
+                      and e["resource"]["code"].get("coding", [{}])[0].get("code") == "RR1"]
     assert len(determinations) == 4
     assert len(bundle["entry"]) == len(plain.to_fhir()["entry"]) + 4
     # trace: an rr_check step, rendered by `trace show`

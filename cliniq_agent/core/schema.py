@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 VitalName = Literal["temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi"]
-VITAL_NAMES: tuple[str, ...] = ("temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi")
+VITAL_NAMES: tuple[str, ...] = get_args(VitalName)
 
 
 class Tier(str, Enum):
@@ -391,11 +391,8 @@ ITEM_CODE_FIELDS: tuple[str, ...] = tuple(
 def _strip_key(node: Any, key: str) -> None:
     if isinstance(node, dict):
         node.pop(key, None)
-        for value in node.values():
-            _strip_key(value, key)
-    elif isinstance(node, list):
-        for value in node:
-            _strip_key(value, key)
+    for value in node.values() if isinstance(node, dict) else node if isinstance(node, list) else ():
+        _strip_key(value, key)
 
 
 def compact_json_schema() -> dict[str, Any]:
