@@ -13,9 +13,9 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from fhir.resources.R4B.servicerequest import ServiceRequest as FhirServiceRequest
 
 from cliniq_agent.fhir import tables
-from cliniq_agent.fhir.clinical import map_status, set_status
+from cliniq_agent.fhir.clinical import map_status, medication_concept, medication_dosage, set_status
 from cliniq_agent.fhir.elements import (
-    JSON, BuildContext, Built, coding, concept, extra_codings, item_concept, put_date, reference, text_or,
+    JSON, BuildContext, Built, concept, extra_codings, put_date, reference, text_or,
 )
 from cliniq_agent.core.schema import Allergy, Code, EntryId, Med, Order, Procedure, Report
 
@@ -169,21 +169,14 @@ def build_administration(item: Med, index: int, ctx: BuildContext) -> Built | No
     resource_id, full_url = ctx.mint("MedicationAdministration", f"{index}:{item.rxnorm or item.name}")
     data: JSON = {
         "resourceType": "MedicationAdministration", "id": resource_id, "meta": ctx.meta,
-        "medicationCodeableConcept": item_concept([coding("rxnorm", item.rxnorm)], item.translations,
-                                                  item.original_text, item.name, item.rxnorm)
-        or {"text": "medication (not named)"},
+        "medicationCodeableConcept": medication_concept(item),
         "subject": ctx.patient_ref,
         "effectivePeriod": {"start": start.value},
     }
     set_status(data, "med_admin", item.status)
     if ctx.encounter_ref:
         data["context"] = ctx.encounter_ref
-    dosage: JSON = {}
-    if text_or(item.dose):
-        dosage["text"] = text_or(item.dose)
-    if text_or(item.route):
-        dosage["route"] = {"text": text_or(item.route)}
-    if dosage:
+    if dosage := medication_dosage(item):
         data["dosage"] = dosage
     return Built(FhirMedicationAdministration.model_validate(data), full_url, list(item.evidence))
 

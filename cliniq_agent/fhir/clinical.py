@@ -98,22 +98,32 @@ def build_medication(item: Med, index: int, ctx: BuildContext) -> Built:
         "resourceType": "MedicationStatement",
         "id": resource_id,
         "meta": ctx.meta,
-        "medicationCodeableConcept": item_concept([coding("rxnorm", item.rxnorm)], item.translations,
-                                                  item.original_text, item.name, item.rxnorm)
-        or {"text": "medication (not named)"},
+        "medicationCodeableConcept": medication_concept(item),
         "subject": ctx.patient_ref,
     }
     set_status(data, "med", item.status)
     if ctx.encounter_ref:
         data["context"] = ctx.encounter_ref
+    if dosage := medication_dosage(item):
+        data["dosage"] = [dosage]
+    return Built(FhirMedicationStatement.model_validate(data), full_url, list(item.evidence))
+
+
+def medication_concept(item: Med) -> JSON:
+    """The medication's CodeableConcept (RxNorm, its translations, its original text), or a placeholder text."""
+    return (item_concept([coding("rxnorm", item.rxnorm)], item.translations, item.original_text, item.name,
+                         item.rxnorm)
+            or {"text": "medication (not named)"})
+
+
+def medication_dosage(item: Med) -> JSON:
+    """The dose text and route as written (empty when neither is known); shared by statements and administrations."""
     dosage: JSON = {}
     if text_or(item.dose):
         dosage["text"] = text_or(item.dose)
     if text_or(item.route):
         dosage["route"] = {"text": text_or(item.route)}
-    if dosage:
-        data["dosage"] = [dosage]
-    return Built(FhirMedicationStatement.model_validate(data), full_url, list(item.evidence))
+    return dosage
 
 
 def build_immunization(item: Immunization, index: int, ctx: BuildContext) -> Built:
