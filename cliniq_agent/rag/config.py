@@ -66,6 +66,7 @@ class ScoreSettings(_Frozen):
     alias: float
     ambiguous: float
     max_fuzzy: float
+    min_score: float
     calibration: tuple[tuple[float, float], ...] = Field(min_length=2)
 
     @field_validator("calibration")

@@ -240,9 +240,11 @@ class CodeIndex:
                 continue
             lexical_wins = candidate.lexical >= normalize_vector(candidate.vector, self.fusion)
             document = candidate.lexical_doc if lexical_wins else candidate.vector_doc
-            score = min(interpolate(self.calibration, raw), scores.max_fuzzy)
-            hits.append((raw, CodeHit(
-                code=document.code, system=document.system, name=document.name, score=round(score, 4),
+            score = round(min(interpolate(self.calibration, raw), scores.max_fuzzy), 4)
+            if score < scores.min_score:  # no evidence; their order would follow the index build's float noise
+                continue
+            hits.append((round(raw, 6), CodeHit(
+                code=document.code, system=document.system, name=document.name, score=score,
                 match="lexical" if lexical_wins else "vector", matched_text=document.text,
                 condition=document.condition or None)))
         hits.sort(key=lambda item: (-item[0], item[1].system, item[1].code))
