@@ -15,6 +15,7 @@ import regex
 from cliniq_agent.text.spanindex import SpanIndex
 
 from .language import ORDER, WORD, best_language
+from .prefilter import Vocabulary
 from .rules import ANY_LANGUAGE, Category, Rule, RuleSet, SectionRule
 from .segment import split_segments
 from .textfold import FoldedText, fold_with_offsets
@@ -268,8 +269,10 @@ def _quotes(ft: FoldedText, ruleset: RuleSet) -> list[Quote]:
     return quotes
 
 
-def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: FoldedText | None = None) -> DocAnalysis:
-    """The analysis of one note (``TextDoc.context`` keeps it; ``folded``: the note's fold when already made)."""
+def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: FoldedText | None = None,
+            prefilter: bool = True) -> DocAnalysis:
+    """The analysis of one note (``TextDoc.context`` keeps it; ``folded``: the note's fold when already made).
+    ``prefilter`` False scans every trigger rule (the reference the prefilter's test compares with)."""
     ft = folded if folded is not None else fold_with_offsets(text)
     segments_orig = split_segments(text, ruleset.abbreviations, ruleset.answers)
     segments = [(ft.fold_offset(a), ft.fold_offset(b)) for a, b in segments_orig]
@@ -288,8 +291,11 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
         _clause_languages(ft, segments, scores, seg_languages, ruleset)
     ranges = _language_ranges(runs, run_languages)
     ranges[ANY_LANGUAGE] = [(0, len(ft.folded))]
+    vocabulary = Vocabulary(ft.folded) if prefilter else None
     for lang, spans in ranges.items():
         for rule in ruleset.triggers.get(lang, ()):
+            if vocabulary is not None and not vocabulary.may_match(rule.required):
+                continue  # none of the words every match needs is in the note: the scan would find nothing
             for start, end in spans:
                 for match in rule.compiled.finditer(ft.folded, start, end):
                     if match.end() <= match.start():

@@ -19,6 +19,7 @@ from cliniq_agent.core.textnorm import fold_full
 from cliniq_agent.core.tsv import TableError, numbered_rows
 
 from .language import LanguageCues
+from .prefilter import required_literals
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "vi")
 ANY_LANGUAGE = "any"
@@ -80,6 +81,7 @@ class Rule:
     source: str
     clause: bool = False                      # scope also stops at a comma
     applies: frozenset[Category] | None = None  # TERMINATE rows: which categories they end
+    required: tuple[str, ...] | None = None   # literals one of which every match contains (prefilter.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
         applies = None
         if "applies" in flags:
             applies = frozenset(_enum(path, number, Category, name) for name in flags["applies"].split("|"))
+        compiled = _compile(path, number, row["kind"], row["pattern"], "open_end" in flags)
         rules.append(
             Rule(
                 id=rule_id,
@@ -221,10 +224,11 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
                 category=category,  # type: ignore[arg-type]
                 direction=direction,  # type: ignore[arg-type]
                 window=window,
-                compiled=_compile(path, number, row["kind"], row["pattern"], "open_end" in flags),
+                compiled=compiled,
                 source=row["pattern"],
                 clause="clause" in flags,
                 applies=applies,
+                required=required_literals(compiled),
             )
         )
     return rules

@@ -1,0 +1,102 @@
+"""The ConText literal prefilter (text/context/prefilter.py) skips only rules that cannot match: the trigger hits
+with it are exactly those of a scan by every rule, on the shared notes, the narrative evaluation notes, the long
+synthetic shapes and the rule tables of all five languages (read as notes, in their own language and detected)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import regex
+
+from cliniq_agent.core.resources import kb_path
+from cliniq_agent.eval.datasets import seed_test_sets, seed_val
+from cliniq_agent.eval.longtext import SHAPES
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.context.analysis import analyse
+from cliniq_agent.text.context.prefilter import Vocabulary, required_literals
+from cliniq_agent.text.context.rules import LANGUAGES
+from cliniq_agent.text.context.textfold import fold_with_offsets
+
+NARRATIVE = Path(__file__).parent / "data" / "narrative_eval" / "notes.jsonl"
+
+
+@pytest.fixture(scope="module")
+def engine() -> ContextEngine:
+    return ContextEngine.default()
+
+
+def _rule_tables() -> dict[str, str]:
+    return {language: (kb_path("context") / f"triggers_{language}.tsv").read_text(encoding="utf-8")
+            for language in LANGUAGES}
+
+
+def _notes(data: Path | None) -> list[str]:
+    notes = [json.loads(line)["text"] for line in NARRATIVE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    notes += [SHAPES[shape](20_000, 3) for shape in SHAPES]
+    if data is not None:
+        notes += [case.text for case in seed_val(data)]
+        notes += [case.text for cases in seed_test_sets(data).values() for case in cases]
+    return notes
+
+
+def _hits(text: str, engine: ContextEngine, language: str | None, prefilter: bool) -> list[list[tuple[int, int, str]]]:
+    doc = analyse(text, engine.ruleset, language, prefilter=prefilter)
+    return [[(hit.start, hit.end, hit.rule.id) for hit in hits] for hits in doc.segment_hits]
+
+
+def _assert_same_hits(text: str, engine: ContextEngine, language: str | None) -> int:
+    full = _hits(text, engine, language, prefilter=False)
+    assert _hits(text, engine, language, prefilter=True) == full, (language, text[:200])
+    return sum(map(len, full))
+
+
+def test_every_rule_has_required_literals_and_every_match_holds_one(engine, shared_data):
+    """Soundness rule by rule: on every test note, each match of a rule contains one of its required literals."""
+    corpus = "\n".join([*_notes(shared_data), *_rule_tables().values()])
+    folded = fold_with_offsets(corpus).folded
+    checked = 0
+    for rules in engine.ruleset.triggers.values():
+        for rule in rules:
+            assert rule.required, f"{rule.id}: no required literal found, the rule would always run"
+            for match in rule.compiled.finditer(folded):
+                assert any(literal in match.group() for literal in rule.required), (rule.id, match.group())
+                checked += 1
+    assert checked > 5000   # the corpus exercises the rules
+
+
+def test_prefiltered_hits_equal_full_scan_on_shared_and_evaluation_notes(engine, shared_data):
+    total = sum(_assert_same_hits(text, engine, None, ) for text in _notes(shared_data))
+    assert total > 1000
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_prefiltered_hits_equal_full_scan_on_each_rule_table(engine, language):
+    table = _rule_tables()[language]
+    assert _assert_same_hits(table, engine, language) > 0
+    _assert_same_hits(table, engine, None)
+
+
+def test_vocabulary_answers_by_word_pieces_and_raw_text():
+    vocabulary = Vocabulary(fold_with_offsets("Measles was ruled-out (r/o rubella)?").folded)
+    assert vocabulary.may_occur("ruled")
+    assert vocabulary.may_occur("r/o") and vocabulary.may_occur("?") and vocabulary.may_occur("sles")
+    assert not vocabulary.may_occur("excluded") and not vocabulary.may_occur(";")
+    assert vocabulary.may_match(None) and vocabulary.may_match(("excluded", "ruled"))
+    assert not vocabulary.may_match(("excluded", "discarded"))
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    (r"\b(?:ruled\s+out|excluded)\b", {"ruled", "excluded"}),
+    (r"\bden(?:ies|ied|y)\b", {"denies", "denied", "deny"}),
+    (r"\b(?:(?:is|was)\s+)?(?:negative|neg)\b", {"neg"}),
+    (r"(?<=\w)\s?\?+", {"?"}),
+])
+def test_required_literals_of_patterns(pattern, expected):
+    assert set(required_literals(regex.compile(pattern)) or ()) == expected
+
+
+@pytest.mark.parametrize("pattern", [r"\w+\s+\w+", r"(?:a|\w)b?", r"(?i)measles", r"x*"])
+def test_patterns_without_a_required_literal_always_run(pattern):
+    assert required_literals(regex.compile(pattern)) is None
