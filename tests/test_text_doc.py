@@ -7,7 +7,11 @@ import dataclasses
 
 import pytest
 
+from cliniq_agent.core.ingest import decode
 from cliniq_agent.core.schema import Assertion
+from cliniq_agent.core.state import RunOptions
+from cliniq_agent.nodes.detect_format import detect_format
+from cliniq_agent.nodes.text import text
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import Span, TextDoc
 from cliniq_agent.text.lines.labels import labelled_lines
@@ -45,5 +49,19 @@ def test_str_callers_reach_the_same_facts_as_the_doc():
     assert engine.assess(doc, span) == engine.assess(NOTE, span)
     assert engine.assess(doc, span).assertion is Assertion.RULED_OUT
     assert labelled_lines(doc) == labelled_lines(NOTE)
-    assert TextDoc.of(NOTE) is TextDoc.of(NOTE) and TextDoc.of(doc) is doc
+    assert TextDoc.of(doc) is doc
+    assert TextDoc.of(NOTE) is not TextDoc.of(NOTE)   # no cache keyed by text: a str gets a document of its own
     assert parse_known_format(doc)[0] == parse_known_format(NOTE)[0]
+
+
+def test_one_document_per_input_read_once_along_the_text_route():
+    """The input's TextDoc is made once (SourceDocument.doc) and travels to the tiers and the agent's job, so
+    format detection, the tiers, proposal and grounding share one line split and one ConText analysis."""
+    state = {"source": decode(NOTE.encode(), name="note.txt"), "options": RunOptions(use_llm=True)}
+    state.update(detect_format(state))   # known-format with a model allowed: the fast path's route, which
+    jobs = text(state)["agent_jobs"]      # always hands its job on (no model is loaded by these two nodes)
+    doc = state["source"].doc
+    assert state["route"] == "fast_path" and doc is state["source"].doc
+    assert [job.doc for job in jobs] == [doc] and jobs[0].doc is doc
+    assert len(doc.__dict__["_analyses"]) == 1
+    assert "lines" in doc.__dict__ and "folded" in doc.__dict__

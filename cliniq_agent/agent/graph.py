@@ -34,6 +34,7 @@ from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem, RunOptions, S
 from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
 from cliniq_agent.rag import CodeIndex
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.trace import traced
 
 
@@ -133,7 +134,7 @@ def _confirm(spec: ModelSpec | None, work: JobWork) -> JobWork:
         if candidate.chosen is None or candidate.kind != "conditions":
             confirmed.append(candidate)
             continue
-        verdict = engine.assess(work.job.text, candidate.span)
+        verdict = engine.assess(work.job.doc, candidate.span)
         if agent_settings().confirm_with_model and verdict.assertion.asserted and _budget_left(spec, work, turns):
             current, record = confirm(spec, work.job.text, candidate)
             turns.append(record)
@@ -152,7 +153,7 @@ def ground_step(state: AgentState) -> dict[str, Any]:
     drafts, dropped, reports = [], [], []
     for work in state["work"]:
         job = work.job
-        record, job_dropped = ground(job.text, work.candidates)
+        record, job_dropped = ground(job.doc, work.candidates)
         if job.only is not None:
             job_dropped = [d for d in job_dropped if d.kind == job.only]
         report = AgentReport(producer=job.producer, locator=job.locator, model=spec.model_path.name if spec else None,
@@ -199,7 +200,7 @@ def agent_graph():
 
 def run_agent(text: str, regions: list[tuple[int, int]], options: RunOptions) -> tuple[Draft, AgentReport]:
     """The agent alone over one text (tests, data scripts): its draft and its report."""
-    job = AgentJob(producer="agent", text=text, regions=regions, base=Draft(producer="tiers", record=CompactRecord()))
+    job = AgentJob(producer="agent", doc=TextDoc(text), regions=regions, base=Draft(producer="tiers", record=CompactRecord()))
     handed = hand_over([job])
     out = agent_graph().invoke({**handed, "options": options}) if "agent_jobs" in handed else handed
     return (out["drafts"][-1] if "agent_jobs" in handed else Draft(producer="agent", record=CompactRecord()),

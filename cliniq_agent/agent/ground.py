@@ -7,11 +7,12 @@ from cliniq_agent.agent.records import CODED, Candidate
 from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
 from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.validate import check_code
 
 
-def ground(text: str, candidates: list[Candidate]) -> tuple[CompactRecord, list[ExcludedItem]]:
-    engine = ContextEngine.default()
+def ground(doc: TextDoc, candidates: list[Candidate]) -> tuple[CompactRecord, list[ExcludedItem]]:
+    engine, text = ContextEngine.default(), doc.text
     record, dropped = CompactRecord(), []
     for candidate in candidates:
         chosen = candidate.chosen
@@ -21,7 +22,7 @@ def ground(text: str, candidates: list[Candidate]) -> tuple[CompactRecord, list[
         if chosen not in candidate.hits or check_code(chosen.system, chosen.code):
             dropped.append(dropped_item(candidate, "chosen code is not a valid code-index result for this phrase"))
             continue
-        verdict = engine.assess(text, candidate.span)
+        verdict = engine.assess(doc, candidate.span)
         tier = Tier.AGENT if candidate.decided_by == "model" else Tier.RAG
         evidence = [Evidence(tier=tier, span=candidate.span, text=text[candidate.span[0]:candidate.span[1]],
                              rule=f"{candidate.cue};{chosen.match}:{chosen.matched_text}", score=chosen.score)]

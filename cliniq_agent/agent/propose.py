@@ -17,6 +17,7 @@ from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.state import AgentJob
 from cliniq_agent.core.textnorm import fold
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.tiers import coded_spans
 
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
@@ -84,9 +85,10 @@ class _Sentences:
         return position, min(self._length, position + _SENTENCE_FALLBACK)
 
 
-def propose(text: str, regions: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[Candidate]:
+def propose(text: str | TextDoc, regions: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[Candidate]:
     """Candidate phrases inside ``regions`` that overlap no ``covered`` span (already coded elsewhere)."""
-    folded = fold(text)
+    doc = TextDoc.of(text)
+    text, folded = doc.text, doc.fold
     covered_index = SpanIndex(covered)
     sentences = _Sentences(text)
     candidates: list[Candidate] = []
@@ -138,7 +140,7 @@ def hand_over(jobs: list[AgentJob]) -> dict[str, Any]:
     code anywhere the jobs go to the agent node; with none, the base drafts go straight to the merge (on most
     eICRs no narrative phrase is left uncoded, and the agent's subgraph would only pass an empty list along)."""
     proposed = [job.model_copy(update={"proposed_at": time.perf_counter(), "candidates": propose(
-        job.text, job.regions, job.covered if job.covered is not None else coded_spans(job.base.record))})
+        job.doc, job.regions, job.covered if job.covered is not None else coded_spans(job.base.record))})
         for job in jobs]
     if any(job.candidates for job in proposed):
         return {"agent_jobs": proposed}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, TypedDict
 
@@ -19,6 +20,7 @@ from cliniq_agent.agent.records import AgentReport, Candidate
 from cliniq_agent.cda.models import CdaParse
 from cliniq_agent.core.schema import CompactRecord, Tier
 from cliniq_agent.reportability.determine import ReportabilityResult
+from cliniq_agent.text.doc import TextDoc
 
 DocFormat = Literal["cda", "known_format", "narrative"]
 Route = Literal["cda", "known_format", "fast_path", "narrative"]
@@ -34,6 +36,12 @@ class SourceDocument(BaseModel):
     text: str = Field(repr=False)
     sha256: str
     looks_like_xml: bool = False
+
+    @cached_property
+    def doc(self) -> TextDoc:
+        """The text as the text tiers read it: one ``TextDoc`` per input, shared by format detection, the
+        tiers, the fast path and the agent (its lines, folds and ConText analysis computed once)."""
+        return TextDoc(self.text)
 
 
 class RunOptions(BaseModel):
@@ -108,8 +116,10 @@ class AgentJob(BaseModel):
     followed by the agent's own draft, so a section's items stay together in merge order. ``only``,
     ``known_codes`` and ``locator`` narrow a CDA section's job to conditions its coded entries lack."""
 
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     producer: str                          # the agent's draft is named so
-    text: str = Field(repr=False)
+    doc: TextDoc = Field(repr=False)       # the text, with the facts the tiers already computed
     regions: list[Span]                    # where the agent looks for phrases
     base: Draft
     covered: list[Span] | None = None      # spans already coded (None: those of ``base``)
@@ -119,6 +129,10 @@ class AgentJob(BaseModel):
     known_codes: frozenset[str] = frozenset()
     locator: str | None = None             # CDA section XPath: evidence becomes tier ``evidence_tier`` there
     evidence_tier: Tier | None = None
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
 
 
 class ExcludedItem(BaseModel):

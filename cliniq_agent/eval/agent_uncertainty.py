@@ -71,6 +71,7 @@ def analyse(notes: list[NarrativeNote], *, max_examples: int = 4) -> Uncertainty
     from cliniq_agent.agent.settings import agent_settings
     from cliniq_agent.api import extract
     from cliniq_agent.text.context import ContextEngine
+    from cliniq_agent.text.doc import TextDoc
 
     settings, context, rctc = agent_settings(), ContextEngine.default(), _rctc_codes()
     rows: dict[tuple[str, str], DecisionCount] = {}
@@ -83,6 +84,7 @@ def analyse(notes: list[NarrativeNote], *, max_examples: int = 4) -> Uncertainty
 
     for note in notes:
         extraction = extract(note.text, use_llm=False, persist_trace=False, source_name=note.id)
+        doc = TextDoc(note.text)   # its ConText analysis made once for every reportable's span below
         gold, predicted = set(note.gold), {r.snomed for r in extraction.record.reportable}
         gold_n, predicted_n, tp = gold_n + len(gold), predicted_n + len(predicted), tp + len(gold & predicted)
         for code in gold - predicted:
@@ -115,7 +117,7 @@ def analyse(notes: list[NarrativeNote], *, max_examples: int = 4) -> Uncertainty
             spans = [ev.span for item in [*extraction.record.conditions, *extraction.record.labs]
                      if {getattr(item, f) for f in item.CODE_FIELDS} & codes for ev in item.evidence if ev.span]
             for span in spans[:1]:
-                verdict = context.assess(note.text, span)
+                verdict = context.assess(doc, span)
                 categories = {m.category for m in verdict.modifiers}
                 if len(categories) < 2:
                     continue

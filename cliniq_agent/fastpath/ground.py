@@ -12,7 +12,8 @@ import regex
 from pydantic import BaseModel, Field
 
 from cliniq_agent.fastpath.output_format import FastPathOutput
-from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS
 from cliniq_agent.text.lookup.scanner import find_kb_mentions
 from cliniq_agent.text.markers.markers import instructed
 from cliniq_agent.core.schema import CompactRecord, Evidence, Tier, coded_item
@@ -49,11 +50,14 @@ def _line_of(text: str, position: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
-def merge_model_output(text: str, draft: CompactRecord, output: FastPathOutput, kb: TerminologyKB) -> tuple[CompactRecord, GroundingReport]:
+def merge_model_output(text: str | TextDoc, draft: CompactRecord, output: FastPathOutput,
+                       kb: TerminologyKB) -> tuple[CompactRecord, GroundingReport]:
     """The fast path's record: the parser draft plus every grounded model code it lacks."""
+    doc = TextDoc.of(text)
+    text = doc.text
     record = draft.model_copy(deep=True)
     report = GroundingReport()
-    clinical = [line.line_span for line in labelled_lines(text) if line.field in CLINICAL_FIELDS] or [(0, len(text))]
+    clinical = [line.line_span for line in doc.lines if line.field in CLINICAL_FIELDS] or [(0, len(text))]
     mentions = None
     results = output.results
     for key, codes in (("c", output.c), ("l", output.l), ("m", output.m)):

@@ -11,6 +11,7 @@ from cliniq_agent.cda import CdaParse, parse_cda
 from cliniq_agent.core.schema import CompactRecord, Tier
 from cliniq_agent.core.state import AgentJob, Draft, RunState
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.tier import extract_lookup_draft
 from cliniq_agent.text.markers.tier import extract_markers_draft
 from cliniq_agent.text.tiers import coded_spans
@@ -35,9 +36,9 @@ def narrative_sections(parsed: CdaParse) -> list[AgentJob]:
     engine = ContextEngine.default()
     jobs = []
     for section in parsed.text_tier_sections():
-        text = section.text
-        found = extract_markers_draft(text, engine=engine).conditions
-        found.extend(extract_lookup_draft(text, [(0, len(text))], engine=engine).conditions)
+        doc = TextDoc(section.text)   # where a section's text enters the text tiers: one document, read once
+        found = extract_markers_draft(doc, engine=engine).conditions
+        found.extend(extract_lookup_draft(doc, [(0, len(doc))], engine=engine).conditions)
         conditions = [c for c in found if not ({c.snomed, c.icd10} & coded)]
         for condition in conditions:
             for evidence in condition.evidence:
@@ -45,7 +46,7 @@ def narrative_sections(parsed: CdaParse) -> list[AgentJob]:
         base = Draft(producer="cda_narrative", record=CompactRecord(conditions=conditions),
                      notes=[f"section {section.kind or section.title}: {len(conditions)} uncoded condition(s) "
                             "from the regex and lookup tiers"])
-        jobs.append(AgentJob(producer="cda_narrative", text=text, regions=[(0, len(text))], base=base,
+        jobs.append(AgentJob(producer="cda_narrative", doc=doc, regions=[(0, len(doc))], base=base,
                              covered=coded_spans(CompactRecord(conditions=found)), only="conditions",
                              known_codes=coded, locator=section.xpath, evidence_tier=Tier.CDA_NARRATIVE))
     return jobs

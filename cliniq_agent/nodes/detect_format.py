@@ -10,6 +10,7 @@ from cliniq_agent.core.errors import InputError
 from cliniq_agent.text.lines.labels import known_format_likelihood
 from cliniq_agent.core.state import DocFormat, Route, RunOptions, RunState, SourceDocument
 from cliniq_agent.core.xmlsafe import is_clinical_document, parse_xml
+from cliniq_agent.text.doc import TextDoc
 
 KNOWN_FORMAT_THRESHOLD = 0.6  # share of non-blank lines that carry a known label
 
@@ -22,7 +23,7 @@ def detect_format(state: RunState) -> dict[str, Any]:
             raise InputError(f"{source.name}: XML root <{root.tag}> is not an HL7 CDA ClinicalDocument")
         return {"format": "cda", "route": "cda", "xml_root": root}
     _refuse_json(source)
-    fmt = text_format(source.text)
+    fmt = text_format(source.doc)
     return {"format": fmt, "route": choose_route(fmt, state["options"])}
 
 
@@ -32,8 +33,8 @@ def choose_route(fmt: DocFormat, options: RunOptions) -> Route:
     return fmt
 
 
-def text_format(text: str) -> DocFormat:
-    return "known_format" if known_format_likelihood(text) >= KNOWN_FORMAT_THRESHOLD else "narrative"
+def text_format(doc: TextDoc) -> DocFormat:
+    return "known_format" if known_format_likelihood(doc) >= KNOWN_FORMAT_THRESHOLD else "narrative"
 
 
 def _refuse_json(source: SourceDocument) -> None:

@@ -21,7 +21,8 @@ from cliniq_agent.fastpath.prompt import SYSTEM_PROMPT_FILE, gemma_prompt, model
 from cliniq_agent.llm.models import ModelSpec, resolve_spec
 from cliniq_agent.llm.runtime import Generation, chat, complete, grammar_from_file
 from cliniq_agent.terminology import TerminologyKB
-from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, labelled_lines
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.lines.labels import CLINICAL_FIELDS
 from cliniq_agent.text.mentions import split_clauses
 
 MAX_TOKENS = {"short": 320, "compact": 1024}  # a hit is reported, never silent
@@ -31,19 +32,20 @@ COMPACT_PROMPT_FILE = "compact_system.txt"
 
 
 def fast_path(state: RunState) -> dict[str, Any]:
-    options, text, job = state["options"], state["source"].text, state["agent_jobs"][0]
+    options, job = state["options"], state["agent_jobs"][0]
+    doc = job.doc   # the note's TextDoc (SourceDocument.doc): its lines were split once, by detect_format
     parser = job.base
     spec = resolve_spec(options.model_path, options.lora_path, options.chat_format)
     style = options.prompt_style if options.prompt_style != "auto" else ("short" if spec.is_default else "compact")
     parse = parse_output if style == "short" else parse_compact_output
-    budget = _token_budget(text, style)
-    generation, prompt = _generate(spec, text, style, budget)
+    budget = _token_budget(doc, style)
+    generation, prompt = _generate(spec, doc, style, budget)
     output, notes = parse(generation.text)
     if generation.finish_reason == "length":
         notes.append(f"model output hit its {budget}-token budget")
     validity, calls = (ModelValidity.REPAIRED if notes else ModelValidity.VALID), 1
     if output is None and style == "short":
-        retry, prompt = _generate(spec, text, style, budget, constrained=True)
+        retry, prompt = _generate(spec, doc, style, budget, constrained=True)
         output, retry_notes = parse(retry.text)
         notes = [f"free output unusable ({'; '.join(notes) or 'no JSON'}); grammar-constrained retry: "
                  + ("ok" if output else "; ".join(retry_notes))]
@@ -63,7 +65,7 @@ def fast_path(state: RunState) -> dict[str, Any]:
     if output is None:
         parser.notes += [stats, "model answer unusable: the line parser's draft stands alone", *notes]
         return {**hand_over([job]), "model_runs": [run]}
-    record, report = merge_model_output(text, parser.record, output, TerminologyKB.load())
+    record, report = merge_model_output(doc, parser.record, output, TerminologyKB.load())
     summary = (f"model answer {validity.value}; model codes grounded: {report.in_text} in text, {report.via_kb} via KB "
                f"names, {len(report.dropped)} dropped")
     draft = Draft(producer="fast_path", record=record, notes=[stats, summary, *notes, *report.conflicts])
@@ -71,26 +73,26 @@ def fast_path(state: RunState) -> dict[str, Any]:
             "model_runs": [run]}
 
 
-def _token_budget(text: str, style: str) -> int:
+def _token_budget(doc: TextDoc, style: str) -> int:
     """Enough for every clinical clause of the note to carry a code: stops a looping model early."""
-    clauses = sum(len(split_clauses(text, line.value_span)) for line in labelled_lines(text)
+    clauses = sum(len(split_clauses(doc.text, line.value_span)) for line in doc.lines
                   if line.field in CLINICAL_FIELDS and line.field != "vitals")
     return min(MAX_TOKENS[style], 24 + TOKENS_PER_CLAUSE * max(clauses, 1) * (1 if style == "short" else 3))
 
 
-def _generate(spec: ModelSpec, text: str, style: str, budget: int, *,
+def _generate(spec: ModelSpec, doc: TextDoc, style: str, budget: int, *,
               constrained: bool = False) -> tuple[Generation, str]:
     """One model call and the prompt as sent (chat messages joined as ``role: content``)."""
     grammar = grammar_from_file("fast_path_output.gbnf") if constrained else None
     try:
         if style == "short" and (spec.is_default or spec.chat_format == "gemma"):
-            prompt = gemma_prompt(text)
+            prompt = gemma_prompt(doc)
             return complete(spec, prompt, max_tokens=budget, stop=STOP, grammar=grammar), prompt
         if style == "short":
-            messages = [{"role": "system", "content": system_prompt()}, {"role": "user", "content": model_input(text)}]
+            messages = [{"role": "system", "content": system_prompt()}, {"role": "user", "content": model_input(doc)}]
         else:
             messages = [{"role": "system", "content": read_prompt(COMPACT_PROMPT_FILE).strip()},
-                        {"role": "user", "content": text}]
+                        {"role": "user", "content": doc.text}]
         prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
         return chat(spec, messages, max_tokens=budget, grammar=grammar), prompt
     except ModelError:

@@ -12,6 +12,6 @@ from cliniq_agent.text.tiers import agent_regions, run_tiers
 
 def text(state: RunState) -> dict[str, Any]:
     route = state["route"]
-    note, draft = run_tiers(state["source"].text, producer=route)
-    job = AgentJob(producer=f"{route}_agent", text=note.text, regions=agent_regions(note), base=draft)
+    note, draft = run_tiers(state["source"].doc, producer=route)
+    job = AgentJob(producer=f"{route}_agent", doc=note.doc, regions=agent_regions(note), base=draft)
     return {"agent_jobs": [job]} if route == "fast_path" else hand_over([job])

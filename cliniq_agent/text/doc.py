@@ -2,16 +2,16 @@
 
 Why: every text tier asks the same questions of a note (its folded form with offset maps, its labelled
 lines, its sentence segments and ConText analysis, its sentence breaks). Answering them once per document
-object, instead of through module caches keyed by the whole note's text, keeps each tier linear in the
-note's size and lets two notes with the same text never share state by accident. The tiers get the
-``TextDoc`` passed in; functions that still take a plain ``str`` (callers outside the text tiers) reach
-the same facts through ``TextDoc.of``.
+object, instead of through module caches keyed by the note's text, keeps each tier linear in the note's
+size and lets two notes with the same text never share state by accident. One ``TextDoc`` is made where a
+text enters the pipeline (``SourceDocument.doc``, a CDA narrative section) and travels with it (the tiers'
+``TierInput``, the agent's ``AgentJob``); functions that also accept a plain ``str`` (tests, scripts)
+wrap it into a new ``TextDoc`` for that call only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -103,11 +103,9 @@ class TextDoc:
 
     @classmethod
     def of(cls, text: str | TextDoc) -> TextDoc:
-        """The document for ``text``: itself when already a ``TextDoc``; for a plain string, the recent
-        document with that text (see ``_RECENT``), so str-taking callers share one set of facts per note."""
-        if isinstance(text, TextDoc):
-            return text
-        return _RECENT.get(text)
+        """``text`` itself when already a ``TextDoc``; a plain string is wrapped into a new one (no cache:
+        a caller that asks several questions of one note passes the note's ``TextDoc`` instead)."""
+        return text if isinstance(text, TextDoc) else cls(text)
 
     @_once
     def folded(self) -> FoldedText:
@@ -149,27 +147,3 @@ class TextDoc:
             pos = text.find("\n", pos + 1)
         return breaks
 
-
-class _RecentDocs:
-    """The few most recent documents by text, for callers that pass a plain ``str`` (the agent, the fast
-    path, CDA narrative sections, format detection): one note's facts are then computed once per run even
-    though those callers do not hold the ``TextDoc``. The one place a cache is keyed by document text."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._docs: OrderedDict[str, TextDoc] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, text: str) -> TextDoc:
-        with self._lock:
-            doc = self._docs.get(text)
-            if doc is not None:
-                self._docs.move_to_end(text)
-                return doc
-            doc = self._docs[text] = TextDoc(text)
-            while len(self._docs) > self._size:
-                self._docs.popitem(last=False)
-            return doc
-
-
-_RECENT = _RecentDocs(16)

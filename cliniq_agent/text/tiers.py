@@ -49,9 +49,9 @@ class TierInput:
     unclaimed: list[Span]
 
     @classmethod
-    def of(cls, text: str) -> TierInput:
-        check_text_size(text)
-        return cls(doc=TextDoc.of(text), engine=ContextEngine.default(), unclaimed=[])
+    def of(cls, doc: TextDoc) -> TierInput:
+        check_text_size(doc.text)
+        return cls(doc=doc, engine=ContextEngine.default(), unclaimed=[])
 
     @property
     def text(self) -> str:
@@ -106,9 +106,9 @@ Tier = Callable[[TierInput, Draft], Draft]
 TIERS: list[Tier] = [line_parser, regex_markers, icd10_links, kb_lookup, criteria]
 
 
-def run_tiers(text: str, *, producer: str) -> tuple[TierInput, Draft]:
+def run_tiers(doc: TextDoc, *, producer: str) -> tuple[TierInput, Draft]:
     """Every tier over one note, in order (the no-LLM extraction of any text)."""
-    note, draft = TierInput.of(text), Draft(producer=producer, record=CompactRecord())
+    note, draft = TierInput.of(doc), Draft(producer=producer, record=CompactRecord())
     for tier in TIERS:
         draft = tier(note, draft)
     return note, draft
@@ -150,6 +150,6 @@ def _has_code(item: Any) -> bool:
     return any(getattr(item, field) for field in type(item).CODE_FIELDS)
 
 
-def deterministic_draft(text: str, *, producer: str) -> Draft:
+def deterministic_draft(text: str | TextDoc, *, producer: str) -> Draft:
     """The tiers' draft alone, without the agent (what the fast path's parser merge and the tests start from)."""
-    return run_tiers(text, producer=producer)[1]
+    return run_tiers(TextDoc.of(text), producer=producer)[1]

@@ -94,12 +94,12 @@ def infer_from_criteria(text: str | TextDoc, spans: list[tuple[int, int]], recor
     Laboratory results written in prose come first (lab_statements.py: "culture grew Salmonella" is a lab item).
     Nothing is inferred when the record already carries a coded diagnosis asserted for the patient, and a
     condition the text mentions in any other way (ruled out, negated, family history) is never inferred."""
-    kb = kb or TerminologyKB.load()
-    out, notes = extract_lab_statements(text, spans, record, engine=engine, kb=kb)   # laboratory criteria first
+    kb, doc = kb or TerminologyKB.load(), TextDoc.of(text)
+    out, notes = extract_lab_statements(doc, spans, record, engine=engine, kb=kb)   # laboratory criteria first
     if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in [*record.conditions, *out.conditions]):
         return out, notes
     mentioned = {c.snomed for c in record.conditions if c.snomed}
-    for match in match_definitions(find_findings(text, spans, engine)):
+    for match in match_definitions(find_findings(doc, spans, engine)):
         condition = kb.condition(match.condition)
         if condition is None or match.condition in mentioned:
             continue

@@ -72,9 +72,9 @@ def split_labelled_lines(doc: TextDoc) -> tuple[LabelledLine, ...]:
 
 def known_format_likelihood(text: str | TextDoc) -> float:
     """Share of non-blank lines that are labelled, 0 when no clinical label (Dx/Lab/Meds/Vitals) is present."""
-    lines = TextDoc.of(text).lines
-    text = TextDoc.of(text).text
+    doc = TextDoc.of(text)
+    lines = doc.lines
     if not any(line.field in CLINICAL_FIELDS for line in lines):
         return 0.0
-    nonblank = sum(1 for line in text.splitlines() if line.strip())
+    nonblank = sum(1 for line in doc.text.splitlines() if line.strip())
     return len(lines) / max(nonblank, 1)
