@@ -123,23 +123,48 @@ def effective_start(el: Element | None) -> str | None:
 # ------------------------------------------------------------------ locators
 
 class Locator:
-    """Absolute XPath of an element with ``cda:`` / ``sdtc:`` prefixes; memoised per document."""
+    """Absolute XPath of an element with ``cda:`` / ``sdtc:`` prefixes; memoised per document.
+
+    A parent's element children get their steps in one pass (positions among same-name siblings counted
+    once), not one sibling scan per child: a section with many entries would otherwise be scanned once each."""
 
     def __init__(self) -> None:
         self._memo: dict[Element, str] = {}
+        self._names: dict[str, str] = {}  # Clark tag -> step name, for this document
 
     def __call__(self, el: Element) -> str:
         found = self._memo.get(el)
         if found is not None:
             return found
         parent = el.getparent()
-        step = self._step(el, parent)
-        path = f"/{step}" if parent is None else f"{self(parent)}/{step}"
+        if parent is None:
+            path = f"/{self._step(el, None)}"
+        elif el.tag.__class__ is str:
+            self._fill(parent, self(parent))
+            return self._memo[el]
+        else:  # a comment or processing instruction (never an entry): its own sibling scan
+            path = f"{self(parent)}/{self._step(el, parent)}"
         self._memo[el] = path
         return path
 
-    @staticmethod
-    def _step(el: Element, parent: Element | None) -> str:
+    def _fill(self, parent: Element, base: str) -> None:
+        """Memoise the path of every element child of ``parent`` (whose path is ``base``)."""
+        kids = [kid for kid in parent if kid.tag.__class__ is str]
+        counts: dict[str, int] = {}
+        for kid in kids:
+            counts[kid.tag] = counts.get(kid.tag, 0) + 1
+        seen: dict[str, int] = {}
+        memo = self._memo
+        for kid in kids:
+            tag = kid.tag
+            name = self._names.get(tag) or self._name(kid)
+            if counts[tag] == 1:
+                memo[kid] = f"{base}/{name}"
+            else:
+                seen[tag] = position = seen.get(tag, 0) + 1
+                memo[kid] = f"{base}/{name}[{position}]"
+
+    def _name(self, el: Element) -> str:
         qname = etree.QName(el)
         prefix = _PREFIX_FOR_NS.get(qname.namespace or "")
         if prefix:
@@ -148,6 +173,11 @@ class Locator:
             name = f"*[local-name()='{qname.localname}' and namespace-uri()='{qname.namespace}']"
         else:
             name = f"*[local-name()='{qname.localname}']"
+        self._names[el.tag] = name
+        return name
+
+    def _step(self, el: Element, parent: Element | None) -> str:
+        name = self._name(el)
         if parent is None:
             return name
         tag = el.tag

@@ -57,7 +57,9 @@ def collect_triggers(ctx: ParseContext) -> list[Trigger]:
     return list(found.values())
 
 
-_MARKED = "descendant-or-self::*[@sdtc:valueSet][self::cda:code or self::cda:value or self::cda:translation]"
+# One name test per branch (libxml2 tests the attribute only on code / value / translation elements, not on
+# every node): the same nodes, in document order, as descendant-or-self::*[@sdtc:valueSet][self::cda:code or …].
+_MARKED = " | ".join(f"descendant-or-self::cda:{name}[@sdtc:valueSet]" for name in ("code", "value", "translation"))
 
 
 def _marked(el: Element, ctx: ParseContext) -> list[Element]:
