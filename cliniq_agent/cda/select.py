@@ -102,13 +102,19 @@ def _compiled(expr: str) -> _Indexed:
 
 
 class DocumentSelector:
-    """Evaluates absolute XPaths on one document, listing each element name it needs once."""
+    """Evaluates absolute XPaths on one document, listing each element name it needs once.
+
+    The element names every rule seen so far in this thread needs are listed in one walk of the document
+    (not one walk per name); a template-narrowed variable is its candidates put in document order by their
+    position in that list, not a scan of the whole list."""
 
     def __init__(self, root: Element) -> None:
         self._root = root
         self._top = root.getroottree().getroot()  # `//` means the whole document, whatever the context
-        self._by_tag: dict[str, list[Element]] = {}
+        self._by_tag: dict[str, list[Element]] | None = None
+        self._positions: dict[str, dict[Element, int]] = {}  # tag -> element -> document-order position
         self._carriers: dict[str, list[Element]] | None = None  # template root -> elements carrying it
+        self._own: dict[str, list[Element]] = {}  # template root -> templateId elements with that @root
 
     def __call__(self, expr: str) -> list:
         indexed = _compiled(expr)
@@ -118,19 +124,40 @@ class DocumentSelector:
 
     def _narrowed(self, tag: str, roots: frozenset[str], own: bool) -> list[Element]:
         """The ``tag`` elements (document order) that are, or carry, a templateId with one of ``roots``."""
-        if own:
-            return [el for el in self._elements(tag) if el.get("root") in roots]
         if self._carriers is None:
             self._carriers = {}
             for template in self._elements(_TEMPLATE_ID):
+                root = template.get("root")
+                self._own.setdefault(root, []).append(template)
                 parent = template.getparent()
                 if parent is not None:
-                    self._carriers.setdefault(template.get("root"), []).append(parent)
-        candidates = {el for root in roots for el in self._carriers.get(root, ())}
-        return [el for el in self._elements(tag) if el in candidates] if candidates else []
+                    self._carriers.setdefault(root, []).append(parent)
+        found = self._own if own else self._carriers
+        candidates = {el for root in roots for el in found.get(root, ()) if el.tag == tag}
+        if not candidates:
+            return []
+        positions = self._positions.get(tag)
+        if positions is None:
+            positions = self._positions[tag] = {el: index for index, el in enumerate(self._elements(tag))}
+        return sorted(candidates, key=positions.__getitem__)
 
     def _elements(self, tag: str) -> list[Element]:
-        found = self._by_tag.get(tag)
+        by_tag = self._by_tag
+        if by_tag is None:  # first use: every name the thread's rules have needed, in one walk
+            wanted = _wanted_tags()
+            by_tag = self._by_tag = {name: [] for name in wanted}
+            for el in self._top.iter(*wanted):
+                by_tag[el.tag].append(el)
+        found = by_tag.get(tag)
         if found is None:
-            found = self._by_tag[tag] = list(self._top.iter(tag))
+            found = by_tag[tag] = list(self._top.iter(tag))
+            _wanted_tags().add(tag)
         return found
+
+
+def _wanted_tags() -> set[str]:
+    """Element names (Clark) the rules compiled in this thread bind (a handful: observation, act, section …)."""
+    wanted: set[str] | None = getattr(_local, "wanted", None)
+    if wanted is None:
+        wanted = _local.wanted = {_TEMPLATE_ID}
+    return wanted

