@@ -122,11 +122,17 @@ def effective_start(el: Element | None) -> str | None:
 
 # ------------------------------------------------------------------ locators
 
+_CDA_CLARK = f"{{{CDA_NS}}}"
+_SDTC_CLARK = f"{{{SDTC_NS}}}"
+
+
 class Locator:
     """Absolute XPath of an element with ``cda:`` / ``sdtc:`` prefixes; memoised per document.
 
-    A parent's element children get their steps in one pass (positions among same-name siblings counted
-    once), not one sibling scan per child: a section with many entries would otherwise be scanned once each."""
+    Elements of the CDA and SDTC namespaces (all of an eICR's, as a rule) take lxml's own structural path
+    (``getelementpath``: Clark names, ``[n]`` among same-name siblings when there are several), its names
+    given their prefix; any other element is located step by step, a parent's element children getting their
+    steps in one pass. Both give the same string."""
 
     def __init__(self) -> None:
         self._memo: dict[Element, str] = {}
@@ -136,6 +142,10 @@ class Locator:
         found = self._memo.get(el)
         if found is not None:
             return found
+        path = self._structural(el) if el.tag.__class__ is str else None
+        if path is not None:
+            self._memo[el] = path
+            return path
         parent = el.getparent()
         if parent is None:
             path = f"/{self._step(el, None)}"
@@ -146,6 +156,21 @@ class Locator:
             path = f"{self(parent)}/{self._step(el, parent)}"
         self._memo[el] = path
         return path
+
+    def _structural(self, el: Element) -> str | None:
+        """The path from lxml's getelementpath when every step is a CDA or SDTC element, else None."""
+        tree = el.getroottree()
+        top = tree.getroot()
+        if top is None or el.getparent() is None:
+            return None
+        name = self._names.get(top.tag) or self._name(top)
+        if not name.startswith(("cda:", "sdtc:")):
+            return None
+        relative = tree.getelementpath(el).replace(_CDA_CLARK, "cda:").replace(_SDTC_CLARK, "sdtc:")
+        slashed = "/" + relative
+        if "{" in relative or slashed.count("/cda:") + slashed.count("/sdtc:") != relative.count("/") + 1:
+            return None
+        return f"/{name}{slashed}"
 
     def _fill(self, parent: Element, base: str) -> None:
         """Memoise the path of every element child of ``parent`` (whose path is ``base``)."""

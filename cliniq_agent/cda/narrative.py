@@ -31,11 +31,19 @@ def render_lines(el: Element | None, *, headers: bool = True) -> list[str]:
     if name == "table":
         return _table(el, headers)
     writer = _Writer(headers)
-    writer.walk(el, top=True)
+    writer.children(el)
     return writer.finish()
 
 
+def _leaf_name(el: Element) -> str:
+    tag = el.tag
+    return tag[tag.find("}") + 1:] if tag.__class__ is str else ""
+
+
 class _Writer:
+    """Lines of a narrative subtree. Leaf children (most of a narrative: text runs, <content>, <br/>) are
+    handled in their parent's loop rather than by a call each — the same lines either way."""
+
     def __init__(self, headers: bool) -> None:
         self.headers = headers
         self.lines: list[str] = []
@@ -47,26 +55,47 @@ class _Writer:
         if text:
             self.lines.append(text)
 
-    def walk(self, el: Element, *, top: bool = False) -> None:
-        name = local_name(el)
-        if not top:
-            if name in _SKIP or not name:
-                return
-            if name == "br":
-                self.flush()
-                return
-            if name == "table":
-                self.flush()
-                self.lines.extend(_table(el, self.headers))
-                return
-            if name in _BLOCK:
-                self.flush()
-        self.buffer.append(el.text or "")
+    def children(self, el: Element) -> None:
+        """``el``'s own text, then each child (and its tail) in order."""
+        buffer = self.buffer
+        buffer.append(el.text or "")
         for sub in el:
-            self.walk(sub)
-            self.buffer.append(sub.tail or "")
-        if not top and name in _BLOCK:
+            if len(sub):
+                self.walk(sub)
+            else:
+                name = _leaf_name(sub)
+                if name in _SKIP or not name:
+                    pass
+                elif name == "br":
+                    self.flush()
+                elif name == "table":
+                    self.flush()
+                    self.lines.extend(_table(sub, self.headers))
+                elif name in _BLOCK:
+                    self.flush()
+                    buffer.append(sub.text or "")
+                    self.flush()
+                else:
+                    buffer.append(sub.text or "")
+            buffer.append(sub.tail or "")
+
+    def walk(self, el: Element) -> None:
+        name = _leaf_name(el)
+        if name in _SKIP or not name:
+            return
+        if name == "br":
             self.flush()
+            return
+        if name == "table":
+            self.flush()
+            self.lines.extend(_table(el, self.headers))
+            return
+        if name in _BLOCK:
+            self.flush()
+            self.children(el)
+            self.flush()
+        else:
+            self.children(el)
 
     def finish(self) -> list[str]:
         self.flush()
@@ -88,6 +117,16 @@ def _table(table: Element, headers: bool) -> list[str]:
     return lines
 
 
+_SEPARATORS = ("\x1c", "\x1d", "\x1e", "\x1f")  # where normalize_space and str.split() disagree
+
+
+def _plain_cell(text: str) -> str:
+    """A text-only cell: its lines (normalize_space of each) joined by one space."""
+    if any(sep in text for sep in _SEPARATORS):
+        return " ".join(line for line in (normalize_space(part) for part in text.splitlines()) if line)
+    return " ".join(text.split())  # every line break splitlines() knows is whitespace to split(): the same
+
+
 def _row(row: Element, headers: bool = True) -> list[str]:
     cells: list[str] = []
     nested: list[str] = []
@@ -96,11 +135,10 @@ def _row(row: Element, headers: bool = True) -> list[str]:
         if "th" in kinds and "td" not in kinds:
             return []
     for cell in row:
-        if local_name(cell) not in ("td", "th"):
+        if _leaf_name(cell) not in ("td", "th"):
             continue
         if len(cell) == 0:  # text only (most cells): what render_lines gives, without its dispatch
-            text = " ".join(line for line in (normalize_space(part) for part in (cell.text or "").splitlines())
-                            if line)
+            text = _plain_cell(cell.text or "")
         elif next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
             nested.extend(render_lines(cell, headers=headers))
             continue
