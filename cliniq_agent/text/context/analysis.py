@@ -172,16 +172,36 @@ def _two_readings(a: Hit, b: Hit) -> bool:
     return a.rule.category is b.rule.category and a.rule.direction is not b.rule.direction
 
 
-def _section_scopes(folded: str, ruleset: RuleSet) -> list[SectionScope]:
-    headers: list[tuple[int, int, SectionRule]] = []
+def _header_matches(folded: str, ruleset: RuleSet) -> list[tuple[int, int, SectionRule]]:
+    """(start, end, rule) of every header rule matching at the start of a line with a colon.
+
+    Why the memo: a header rule cannot consume a colon except inside its optional "(...)" part, so on a
+    line whose text before its first colon holds no "(" a match can only end at that colon and depends on
+    that text alone. Known-format notes repeat a few labels ("Dx:", "Lab:") on thousands of lines: each
+    distinct label text is matched against the header rules once, not once per line."""
     rules = ruleset.sections + ruleset.section_ends
+    headers: list[tuple[int, int, SectionRule]] = []
+    by_head: dict[str, list[tuple[int, SectionRule]]] = {}
     for line in _HEADER_LINE.finditer(folded):  # only lines with a colon can hold a header
-        line_end = folded.find("\n", line.end())
-        line_end = len(folded) if line_end < 0 else line_end
-        for rule in rules:
-            match = _match_near(rule.compiled, folded, line.start(), line_end)
-            if match is not None:
-                headers.append((match.start(), match.end(), rule))
+        start, head = line.start(), line.group()
+        if "(" in head:   # "Dx (ICD-10: A01):" — a match may end at a later colon: match in the text
+            line_end = folded.find("\n", line.end())
+            line_end = len(folded) if line_end < 0 else line_end
+            for rule in rules:
+                match = _match_near(rule.compiled, folded, start, line_end)
+                if match is not None:
+                    headers.append((match.start(), match.end(), rule))
+            continue
+        found = by_head.get(head)
+        if found is None:
+            found = by_head[head] = [(match.end(), rule) for rule in rules
+                                     if (match := rule.compiled.match(head)) is not None]
+        headers.extend((start, start + end, rule) for end, rule in found)
+    return headers
+
+
+def _section_scopes(folded: str, ruleset: RuleSet) -> list[SectionScope]:
+    headers = _header_matches(folded, ruleset)
     headers.sort(key=lambda item: (item[0], item[0] - item[1]))
     header_lines = sorted({start for start, _, _ in headers})
     scopes = []

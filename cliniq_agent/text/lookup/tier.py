@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.scanner import find_kb_mentions
@@ -24,7 +26,8 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
     text = doc.text
     record = CompactRecord()
     skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
-    for mention in find_kb_mentions(text, kb, spans):
+    scanned = _not_inside(spans, skip) if spans else None     # None: the scanner reads the whole text
+    for mention in find_kb_mentions(text, kb, scanned) if scanned is None or scanned else ():
         if (mention.system, mention.code) in non_finding_codes():
             continue
         if skip_index.overlaps(mention.span):
@@ -40,6 +43,22 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
                                   rule=f"lookup:{mention.system}" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]
         getattr(record, mention.kind).append(item)
     return record
+
+
+def _not_inside(spans: list[tuple[int, int]], skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` less those lying inside one ``skip`` span: every mention found there would overlap it and be
+    dropped, so scanning them only costs time (a known-format note whose "Dx:" lines carry their codes)."""
+    ordered = sorted(skip)
+    starts, reach, running = [start for start, _ in ordered], [], -1
+    for _, end in ordered:
+        running = max(running, end)
+        reach.append(running)
+    kept = []
+    for start, end in spans:
+        count = bisect_right(starts, start)      # skip spans starting at or before this span
+        if not (count and reach[count - 1] >= end):
+            kept.append((start, end))
+    return kept
 
 
 def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None) -> None:

@@ -151,7 +151,16 @@ def find_code_markers(text: str) -> list[CodeMarker]:
     return markers
 
 
+@lru_cache(maxsize=1)
+def _any_label() -> regex.Pattern[str]:
+    """Matches where any code-marker rule does: one search tells that a clause holds no marker (most do not)."""
+    return regex.compile("|".join(f"(?:{pattern.pattern.replace('(?P<code>', '(?:')})" for *_, pattern in _label_rules()),
+                         regex.I)
+
+
 def _labelled_markers(text: str) -> list[CodeMarker]:
+    if not _any_label().search(text):
+        return []
     found = []
     for rule_id, system, kind, pattern in _label_rules():
         for match in pattern.finditer(text):
