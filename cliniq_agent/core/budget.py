@@ -8,7 +8,7 @@ a context variable, so concurrent runs in threads each keep their own.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -43,3 +43,11 @@ def remaining() -> float | None:
     """Seconds left in the current budget (None when no budget is set)."""
     deadline = _DEADLINE.get()
     return None if deadline is None else deadline[0] - time.monotonic()
+
+
+def wait_for(acquire: Callable[[float], bool], stage: str, *, poll_s: float = 0.2) -> None:
+    """Wait until ``acquire(timeout)`` returns True (a lock another run or process holds), checking the
+    budget between tries: waiting counts against the run's budget like work does (no budget: wait as long
+    as it takes)."""
+    while not acquire(poll_s):
+        check_budget(stage)

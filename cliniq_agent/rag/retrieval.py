@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from cliniq_agent.core.budget import wait_for
 from cliniq_agent.core.errors import UsageError
 from cliniq_agent.rag.config import FusionSettings, RetrievalConfig, retrieval_config
 from cliniq_agent.rag.documents import IndexDocument, concept_documents, condition_for
@@ -96,7 +97,8 @@ class CodeIndex:
              progress: bool = True) -> CodeIndex:
         """The index for the current KB and embedding model, cached per process."""
         key = (model, full_icd10)
-        with _OPEN_LOCK:
+        wait_for(lambda timeout: _OPEN_LOCK.acquire(timeout=timeout), "waiting for the code index")
+        try:
             if key in _OPEN and not rebuild:
                 _OPEN[key].built_now = False  # built_now: whether this call built it
                 return _OPEN[key]
@@ -105,6 +107,8 @@ class CodeIndex:
             index.built_now = built
             _OPEN[key] = index
             return index
+        finally:
+            _OPEN_LOCK.release()
 
     @classmethod
     def from_documents(cls, documents: list[IndexDocument], model: str | None = None, *,

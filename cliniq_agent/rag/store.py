@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cliniq_agent.rag.config import retrieval_config
 from cliniq_agent.rag.documents import IndexDocument, build_documents, content_key, documents_key
 from cliniq_agent.rag.embedding import chroma_embedding_function, load_embedder, model_id
+from cliniq_agent.core.budget import check_budget, wait_for
+from cliniq_agent.core.errors import BudgetExceeded
 from cliniq_agent.core.resources import set_offline_environment, user_cache_dir
 from cliniq_agent.terminology import TerminologyKB
 
 COLLECTION = "codes-{system}"
 FORMAT = 2
+# worded for check_budget's message: "processing stopped after the N s time budget during <stage>; ..."
+BUILD_STAGE = ("the first build of the code index (once per KB version, minutes on a small machine: build it "
+               "outside any budget with `cliniq-agent kb build` or by warming the engine)")
 BUILD_COUNTER = {"builds": 0}  # documents embedded by this process (tests check that a reopen embeds nothing)
 
 
@@ -64,12 +69,22 @@ def folder_size(folder: Path) -> int:
 
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
+    """The build lock of one index folder; waiting for another process's build counts against the budget."""
     with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        wait_for(partial(_try_flock, handle), "waiting for another process to build the code index")
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _try_flock(handle: Any, timeout: float) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        time.sleep(timeout)
+        return False
 
 
 def _chroma_client(folder: Path) -> Any:
@@ -148,32 +163,60 @@ def open_store(model: str | None = None, *, full_icd10: bool = False, rebuild: b
 
 def _build(folder: Path, key: str, model: str, documents: list[IndexDocument], *, full_icd10: bool,
            progress: bool, started: float) -> IndexStore:
+    """Embed every document into one Chroma collection per code system.
+
+    The build runs under the run's time budget (``core/budget.py``): the budget is checked before the
+    Chroma client and the embedding model are loaded and before every batch, so a run that has to build
+    the index first ends with ``BudgetExceeded`` soon after its budget (at most one batch, or the model
+    load, which cannot be interrupted, later) and leaves no half-built folder."""
     config = retrieval_config()
-    folder.mkdir(parents=True)
-    embedding_function = chroma_embedding_function(model)
-    client = _chroma_client(folder)
-    systems = sorted({document.system for document in documents})
-    collections = {system: client.create_collection(COLLECTION.format(system=system),
-                                                    embedding_function=embedding_function,
-                                                    configuration={"hnsw": {"space": "cosine"}},
-                                                    metadata={"key": key, "model": model, "system": system})
-                   for system in systems}
-    embedder = load_embedder(model)
-    chunk = min(config.batch_size, client.get_max_batch_size())
-    columns = (TextColumn("[bold]embedding KB names"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not progress, transient=False) as bar:
-        task = bar.add_task("embed", total=len(documents))
-        for start in range(0, len(documents), chunk):
-            batch = documents[start:start + chunk]
-            vectors = embedder.embed_documents([document.text for document in batch])
-            for system in systems:
-                rows = [(d, v) for d, v in zip(batch, vectors) if d.system == system]
-                if rows:
-                    collections[system].add(
-                        ids=[d.id for d, _ in rows], embeddings=[v.tolist() for _, v in rows],
-                        documents=[d.text for d, _ in rows], metadatas=[d.metadata() for d, _ in rows])
-            BUILD_COUNTER["builds"] += len(batch)
-            bar.advance(task, len(batch))
+    client = None
+    try:
+        check_budget(BUILD_STAGE)
+        folder.mkdir(parents=True)
+        embedding_function = chroma_embedding_function(model)
+        client = _chroma_client(folder)
+        systems = sorted({document.system for document in documents})
+        collections = {system: client.create_collection(COLLECTION.format(system=system),
+                                                        embedding_function=embedding_function,
+                                                        configuration={"hnsw": {"space": "cosine"}},
+                                                        metadata={"key": key, "model": model, "system": system})
+                       for system in systems}
+        check_budget(BUILD_STAGE)
+        embedder = load_embedder(model)
+        chunk = min(config.batch_size, client.get_max_batch_size())
+        columns = (TextColumn("[bold]embedding KB names"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True), disable=not progress, transient=False) as bar:
+            task = bar.add_task("embed", total=len(documents))
+            for start in range(0, len(documents), chunk):
+                check_budget(BUILD_STAGE)
+                _embed_batch(embedder, collections, systems, documents[start:start + chunk])
+                bar.advance(task, min(chunk, len(documents) - start))
+    except BudgetExceeded:
+        if client is not None:
+            client.close()      # releases Chroma's per-path system: a later build of this folder starts clean
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return _finish_build(folder, key, model, documents, collections, client, full_icd10=full_icd10,
+                         started=started)
+
+
+def _embed_batch(embedder: Any, collections: dict[str, Any], systems: list[str], batch: list[IndexDocument]) -> None:
+    vectors = embedder.embed_documents([document.text for document in batch])
+    for system in systems:
+        rows = [(d, v) for d, v in zip(batch, vectors) if d.system == system]
+        if rows:
+            collections[system].add(
+                ids=[d.id for d, _ in rows], embeddings=[v.tolist() for _, v in rows],
+                documents=[d.text for d, _ in rows], metadatas=[d.metadata() for d, _ in rows])
+    BUILD_COUNTER["builds"] += len(batch)
+
+
+def _finish_build(folder: Path, key: str, model: str, documents: list[IndexDocument], collections: dict[str, Any],
+                  client: Any, *, full_icd10: bool, started: float) -> IndexStore:
+    """Documents, then the manifest last (its presence marks a complete build)."""
+    config = retrieval_config()
+    systems = sorted(collections)
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for document in documents:
             handle.write(document.model_dump_json() + "\n")
@@ -182,9 +225,9 @@ def _build(folder: Path, key: str, model: str, documents: list[IndexDocument], *
         documents=len(documents), concepts=len({(d.system, d.code) for d in documents}),
         systems={system: sum(d.system == system for d in documents) for system in systems},
         build_seconds=round(time.perf_counter() - started, 2), built_at=datetime.now(timezone.utc).isoformat())
-    partial = folder / "manifest.json.partial"
-    partial.write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
-    partial.replace(folder / "manifest.json")
+    pending = folder / "manifest.json.partial"
+    pending.write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+    pending.replace(folder / "manifest.json")
     store = IndexStore(folder, manifest, documents)
     store.__dict__["_client"] = client  # reuse the open client and collections
     store._collections.update(collections)  # noqa: SLF001
