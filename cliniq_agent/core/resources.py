@@ -38,17 +38,19 @@ def read_prompt(name: str) -> str:
     return prompt_path(name).read_text(encoding="utf-8")
 
 
-def _dir(specific_env: str, sub: str, default: str) -> Path:
+def _dir(specific_env: str, sub: str, default: str, *, create: bool = True) -> Path:
     explicit = os.environ.get(specific_env)
     home = os.environ.get("CLINIQ_AGENT_HOME")
     path = Path(explicit) if explicit else Path(home) / sub if home else Path(default)
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def user_data_dir() -> Path:
-    """Traces and imported terminology (CLINIQ_AGENT_DATA_DIR, or CLINIQ_AGENT_HOME/data)."""
-    return _dir("CLINIQ_AGENT_DATA_DIR", "data", platformdirs.user_data_dir(APP_NAME))
+def user_data_dir(*, create: bool = True) -> Path:
+    """Traces and imported terminology (CLINIQ_AGENT_DATA_DIR, or CLINIQ_AGENT_HOME/data); ``create=False``
+    for a reader that only looks (no mkdir on every document)."""
+    return _dir("CLINIQ_AGENT_DATA_DIR", "data", platformdirs.user_data_dir(APP_NAME), create=create)
 
 
 def user_cache_dir() -> Path:

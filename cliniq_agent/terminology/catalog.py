@@ -6,6 +6,8 @@ ICD-10-CM (simple-icd-10-cm) and the user's SQLite tables are consulted lazily.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from cliniq_agent.terminology.models import (
 )
 from cliniq_agent.terminology.normalize import case_key, fold_key, is_case_sensitive_abbreviation, strip_semantic_tag
 from cliniq_agent.terminology.text_links import TextLink, TextLinkTable, load_text_links
-from cliniq_agent.terminology.userdb import UserConcept, UserTerminologyDB
+from cliniq_agent.terminology.userdb import UserConcept, UserTerminologyDB, default_path
 from cliniq_agent.validate.codes import normalize_code
 
 _SYNONYM_TYPES = {"Diagnosis Problem", "Suspected Disorder"}
@@ -84,11 +86,16 @@ class TerminologyKB:
     @classmethod
     def load(cls, *, user_db_path: Path | None = None, refresh: bool = False) -> TerminologyKB:
         """The process-wide KB (re-read when ``refresh`` or when the user's imported tables changed)."""
-        db = UserTerminologyDB(user_db_path)
-        stamp = db.path.stat().st_mtime_ns if db.exists() else 0
+        # Called per document by several nodes: one stat, no mkdir (the importer makes the folder it writes to).
+        db_path = user_db_path or default_path(create=False)
+        try:
+            info = os.stat(db_path)
+            stamp = info.st_mtime_ns if stat.S_ISREG(info.st_mode) else 0
+        except OSError:
+            stamp = 0
         if refresh:
             _cached.cache_clear()
-        return _cached(str(kb_path("terminology")), str(db.path), stamp)
+        return _cached(str(kb_path("terminology")), str(db_path), stamp)
 
     def _load_conditions(self) -> tuple[ReportableCondition, ...]:
         rctc = {row["snomed"]: row for row in read_tsv(self.kb_dir / "rctc_conditions.tsv")}

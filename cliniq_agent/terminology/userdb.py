@@ -36,9 +36,11 @@ class UserConcept:
     source: str | None
 
 
-def default_path() -> Path:
-    folder = user_data_dir() / "terminology"
-    folder.mkdir(parents=True, exist_ok=True)
+def default_path(*, create: bool = True) -> Path:
+    """Where the imported tables live; ``create=False`` computes the path without making its folder."""
+    folder = user_data_dir(create=create) / "terminology"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder / "terminology.sqlite"
 
 
