@@ -19,6 +19,7 @@ from cliniq_agent.reportability.config import Scoring, scoring
 from cliniq_agent.reportability.positivity import Positivity, classify, names_organism_without_negation
 from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Reportable, Trigger
 from cliniq_agent.terminology import ConditionLink, TerminologyKB, fold_key, normalize_system
+from cliniq_agent.terminology.catalog import LabLink
 from cliniq_agent.validate.codes import check_code, normalize_code
 
 
@@ -51,6 +52,10 @@ class _Piece:
     marker: Trigger | None = None  # the eICR's own trigger code on this item, when it differs from ``trigger``
 
 
+#: Per assessment (one document): (LOINC, test name, result) -> (the test's lab links, organisms named in the result).
+_LabLookups = dict[tuple[str | None, str | None, str | None], tuple[list[LabLink], list[LabLink]]]
+
+
 @dataclass
 class _ItemEvidence:
     key: str
@@ -74,13 +79,15 @@ def assess_reportability(record: CompactRecord, triggers: list[Trigger], kb: Ter
     used_markers: set[tuple[str, str]] = set()
     skipped: list[SkippedEvidence] = []
     items: list[_ItemEvidence] = []
+    lab_lookups: _LabLookups = {}  # this document's labs often repeat a test (panels, serial results)
     for index, condition in enumerate(record.conditions):
         if condition.assertion.asserted:
             items.append(_condition_evidence(f"conditions[{index}]", condition, kb, config, marked, used_markers,
                                              skipped))
     for index, lab in enumerate(record.labs):
         if lab.assertion.asserted:
-            items.append(_lab_evidence(f"labs[{index}]", lab, kb, config, marked, used_markers, skipped))
+            items.append(_lab_evidence(f"labs[{index}]", lab, kb, config, marked, used_markers, skipped,
+                                       lab_lookups))
     for index, med in enumerate(record.meds):
         if med.assertion.asserted:
             items.append(_med_evidence(f"meds[{index}]", "rxnorm", med.rxnorm, med.name, kb, config))
@@ -169,15 +176,21 @@ def _condition_evidence(key: str, item: Condition, kb: TerminologyKB, config: Sc
 
 
 def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked: dict[tuple[str, str], Trigger],
-                  used: set[tuple[str, str]], skipped: list[SkippedEvidence]) -> _ItemEvidence:
+                  used: set[tuple[str, str]], skipped: list[SkippedEvidence],
+                  lookups: _LabLookups | None = None) -> _ItemEvidence:
     evidence = _ItemEvidence(key)
     loinc = lab.loinc.strip() if lab.loinc else None
     if loinc and check_code("loinc", loinc):
         skipped.append(SkippedEvidence(item=key, system="loinc", code=loinc,
                                        reason=f"invalid code: {check_code('loinc', loinc)}; test name used"))
         loinc = None
-    links = kb.lab_links(loinc, lab.name)
-    organisms = kb.result_organisms(lab.result) if names_organism_without_negation(lab.result) else []
+    lookups = {} if lookups is None else lookups
+    found = lookups.get((loinc, lab.name, lab.result))
+    if found is None:  # read-only lists: a repeated test of the same document shares them
+        found = lookups[(loinc, lab.name, lab.result)] = (
+            kb.lab_links(loinc, lab.name),
+            kb.result_organisms(lab.result) if names_organism_without_negation(lab.result) else [])
+    links, organisms = found
     if not links and not organisms:
         return evidence
     quantitative = any(link.row.quantitative for link in links)
