@@ -33,6 +33,8 @@ def read_acts(ctx: ParseContext, akb: ActKb | None = None) -> ActItems:
     items = ActItems()
     claimed: set[Element] = set()
     for rule in akb.rules:
+        if not ctx.may_apply(rule.sections, rule.xpath):
+            continue
         for el in ctx.select(rule.xpath):
             if el in claimed:
                 continue

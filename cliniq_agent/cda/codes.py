@@ -21,7 +21,7 @@ from cliniq_agent.cda.elements import (
     reference_id,
     xsi_type,
 )
-from cliniq_agent.core.code_systems import checked_systems
+from cliniq_agent.core.code_systems import by_oid, checked_systems
 from cliniq_agent.core.schema import Code
 from cliniq_agent.validate import normalize_code
 
@@ -69,7 +69,8 @@ class Coded:
 
 def read_coded(el: Element, ctx: ParseContext, *, depth: int = 0) -> Coded:
     oid = attr(el, "codeSystem")
-    system = ctx.kb.system_short(oid, attr(el, "codeSystemName"))
+    known = by_oid().get(oid) if oid else None  # the usual case; else the name, then urn:oid (system_short)
+    system = known.key if known is not None else ctx.kb.system_short(oid, attr(el, "codeSystemName"))
     code = attr(el, "code")
     null_flavor = attr(el, "nullFlavor")
     if code and code.upper() in ctx.kb.null_flavor_codes:

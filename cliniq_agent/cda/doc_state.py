@@ -48,6 +48,17 @@ class ParseContext:
             node = node.getparent()
         return None
 
+    def may_apply(self, sections: list[str], xpath: str) -> bool:
+        """Whether a rule for these section kinds can take any element of this document, before its XPath runs
+        ("*" / "?" / kinds, as ``applies_to``): a listed kind needs a section of that kind; "?" a section no rule
+        classified, or an XPath that can reach an element outside every section."""
+        kinds = {ref.kind for ref in self.sections.values()}
+        if "*" in sections or any(kind in sections for kind in kinds if kind is not None):
+            return True
+        if "?" in sections:
+            return None in kinds or not all(part.strip().startswith("//cda:section/") for part in xpath.split("|"))
+        return False
+
     def xpath(self, name: str, el: Element) -> list:
         """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el`` (once per element: the
         labs of one organizer ask for its status and specimen each). The list is shared: do not change it."""

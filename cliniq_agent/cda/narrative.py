@@ -117,12 +117,9 @@ def _table(table: Element, headers: bool) -> list[str]:
     return lines
 
 
-_SEPARATORS = ("\x1c", "\x1d", "\x1e", "\x1f")  # where normalize_space and str.split() disagree
-
-
 def _plain_cell(text: str) -> str:
     """A text-only cell: its lines (normalize_space of each) joined by one space."""
-    if any(sep in text for sep in _SEPARATORS):
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:  # where split() and \s disagree
         return " ".join(line for line in (normalize_space(part) for part in text.splitlines()) if line)
     return " ".join(text.split())  # every line break splitlines() knows is whitespace to split(): the same
 

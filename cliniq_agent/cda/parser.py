@@ -89,6 +89,8 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
     activities: list[EncounterActivity] = []
     claimed: set[Element] = set()
     for rule in kb.entries:
+        if not ctx.may_apply(rule.sections, rule.xpath):
+            continue
         for el in ctx.select(rule.xpath):
             if el in claimed:
                 continue
