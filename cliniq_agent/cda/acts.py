@@ -31,25 +31,15 @@ class ActItems:
 def read_acts(ctx: ParseContext, akb: ActKb | None = None) -> ActItems:
     akb = akb or default_act_kb()
     items = ActItems()
-    claimed: set[Element] = set()
-    for rule in akb.rules:
-        if not ctx.may_apply(rule.sections, rule.xpath):
-            continue
-        for el in ctx.select(rule.xpath):
-            if el in claimed:
-                continue
-            section = ctx.section_of(el)
-            if not rule.applies_to(section.kind if section else None):
-                continue
-            claimed.add(el)
-            if rule.extract == "allergy":
-                _append(items.allergies, extract_allergy(el, rule, section, ctx, akb))
-            elif rule.extract == "procedure":
-                _append(items.procedures, extract_procedure(el, rule, section, ctx))
-            elif rule.extract == "order":
-                _append(items.orders, extract_order(el, rule, section, ctx, akb))
-            else:
-                _append(items.reports, extract_report(el, rule, ctx, akb))
+    for rule, el, section in ctx.claimed_matches(akb.rules):
+        if rule.extract == "allergy":
+            _append(items.allergies, extract_allergy(el, rule, section, ctx, akb))
+        elif rule.extract == "procedure":
+            _append(items.procedures, extract_procedure(el, rule, section, ctx))
+        elif rule.extract == "order":
+            _append(items.orders, extract_order(el, rule, section, ctx, akb))
+        else:
+            _append(items.reports, extract_report(el, rule, ctx, akb))
     items.practitioners = read_practitioners(ctx, akb)
     return items
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from cliniq_agent.cda.rules import CdaKb, EntryRule, SectionRule
+from cliniq_agent.cda.rules import CdaKb, EntryRule, ScopedRule, SectionRule
 from cliniq_agent.cda.narrative import NarrativeIndex
 from cliniq_agent.cda.elements import Element, Locator, attr, child, is_true, local_name
 from cliniq_agent.cda.select import DocumentSelector
 from cliniq_agent.core.schema import Assertion, Evidence, Tier
+
+
+R = TypeVar("R", bound=ScopedRule)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,22 @@ class ParseContext:
                 return self.sections.get(node)
             node = node.getparent()
         return None
+
+    def claimed_matches(self, rules: Iterable[R]) -> Iterator[tuple[R, Element, SectionRef | None]]:
+        """Each element the ``rules`` select, once, with the first rule (in order) that selects it in a section
+        the rule applies to. Claims hold among these rules only: the entry pass and the act pass claim apart."""
+        claimed: set[Element] = set()
+        for rule in rules:
+            if not self.may_apply(rule.sections, rule.xpath):
+                continue
+            for el in self.select(rule.xpath):
+                if el in claimed:
+                    continue
+                section = self.section_of(el)
+                if not rule.applies_to(section.kind if section else None):
+                    continue
+                claimed.add(el)
+                yield rule, el, section
 
     def may_apply(self, sections: list[str], xpath: str) -> bool:
         """Whether a rule for these section kinds can take any element of this document, before its XPath runs

@@ -87,30 +87,20 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
     facts: list[SocialFact] = []
     travel: list[Travel] = []
     activities: list[EncounterActivity] = []
-    claimed: set[Element] = set()
-    for rule in kb.entries:
-        if not ctx.may_apply(rule.sections, rule.xpath):
+    for rule, el, section in ctx.claimed_matches(kb.entries):
+        out = _EXTRACTORS[rule.extract](el, rule, section, ctx)
+        if out is None:
             continue
-        for el in ctx.select(rule.xpath):
-            if el in claimed:
-                continue
-            section = ctx.section_of(el)
-            if not rule.applies_to(section.kind if section else None):
-                continue
-            claimed.add(el)
-            out = _EXTRACTORS[rule.extract](el, rule, section, ctx)
-            if out is None:
-                continue
-            if isinstance(out, SocialFact):
-                facts.append(out)
-            elif isinstance(out, Travel):
-                travel.append(out)
-            elif isinstance(out, EncounterActivity):
-                activities.append(out)
-            elif isinstance(out, Reportable):
-                items.add_rr(out)
-            else:
-                items.add(out)
+        if isinstance(out, SocialFact):
+            facts.append(out)
+        elif isinstance(out, Travel):
+            travel.append(out)
+        elif isinstance(out, EncounterActivity):
+            activities.append(out)
+        elif isinstance(out, Reportable):
+            items.add_rr(out)
+        else:
+            items.add(out)
 
     acts = read_acts(ctx)  # issue 11: allergies, procedures, orders, reports, practitioners (kb/cda/acts.toml)
     record = CompactRecord(

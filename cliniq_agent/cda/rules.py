@@ -10,7 +10,8 @@ import threading
 import tomllib
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,11 +28,11 @@ Extract = Literal[
 ]
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SectionRule(_Frozen):
+class SectionRule(Frozen):
     kind: str
     template_ids: list[str]
     codes: list[str]
@@ -41,15 +42,13 @@ class SectionRule(_Frozen):
     text_tier: bool = False
 
 
-class EntryRule(_Frozen):
+class ScopedRule(Frozen):
+    """A rule that selects entries by XPath within the sections it names (entries.toml, acts.toml)."""
+
     id: str
-    extract: Extract
-    tier: int = Field(ge=1, le=3)
     sections: list[str]
     xpath: str
     conformance: str
-    status: str | None = None
-    finding: Literal["value", "code"] = "value"   # where a condition rule reads the finding
 
     def applies_to(self, section_kind: str | None) -> bool:
         """"*" = any section; "?" = a section no rule classified; else the listed section kinds."""
@@ -58,18 +57,25 @@ class EntryRule(_Frozen):
         return "*" in self.sections or section_kind in self.sections
 
 
-class TriggerTemplate(_Frozen):
+class EntryRule(ScopedRule):
+    extract: Extract
+    tier: int = Field(ge=1, le=3)
+    status: str | None = None
+    finding: Literal["value", "code"] = "value"   # where a condition rule reads the finding
+
+
+class TriggerTemplate(Frozen):
     root: str
     name: str
     code_paths: list[str]
 
 
-class RrDetermination(_Frozen):
+class RrDetermination(Frozen):
     label: str
     confidence: float = Field(ge=0.0, le=1.0)
 
 
-class CdaKb(_Frozen):
+class CdaKb(Frozen):
     """Everything the CDA parser knows, as read from kb/cda."""
 
     sections: list[SectionRule]
@@ -168,7 +174,7 @@ def compiled_xpath(expr: str) -> etree.XPath:
     return found
 
 
-def _read(folder: Path, name: str) -> dict[str, Any]:
+def read_rules(folder: Path, name: str) -> dict[str, Any]:
     path = folder / name
     try:
         with path.open("rb") as handle:
@@ -179,24 +185,47 @@ def _read(folder: Path, name: str) -> dict[str, Any]:
         raise CliniqError(f"CDA rule file {path} is not valid TOML: {err}") from err
 
 
+K = TypeVar("K", bound=BaseModel)
+
+
+def checked(build: Callable[[], K], *, source: str, ids: Callable[[K], list[str]],
+            xpaths: Callable[[K], list[str]]) -> K:
+    """The rule KB ``build`` makes of its TOML data, checked so that a bad rule fails loudly when loaded: every
+    key present and valid, no rule id twice, every XPath compiled once here (entries.toml and acts.toml alike)."""
+    try:
+        kb = build()
+    except (KeyError, ValidationError) as err:
+        raise CliniqError(f"CDA rule files in {source} are inconsistent: {err}") from err
+    rule_ids = ids(kb)
+    if len(rule_ids) != len(set(rule_ids)):
+        raise CliniqError(f"duplicate rule ids in {source}")
+    for expr in xpaths(kb):
+        try:
+            compiled_xpath(expr)
+        except etree.XPathSyntaxError as err:
+            raise CliniqError(f"CDA rule XPath does not compile: {expr!r}: {err}") from err
+    return kb
+
+
 def load_kb(folder: Path | None = None) -> CdaKb:
     """Read and validate kb/cda; every XPath is compiled once here so a bad rule fails loudly."""
     folder = folder or kb_path("cda")
-    sections = _read(folder, "sections.toml")
-    entries = _read(folder, "entries.toml")
-    statuses = _read(folder, "statuses.toml")
-    artefacts = _read(folder, "artefacts.toml")
-    demographics = _read(folder, "demographics.toml")
-    social = _read(folder, "social.toml")
-    triggers = _read(folder, "triggers.toml")
-    rr = _read(folder, "rr.toml")
-    navigation = _read(folder, "navigation.toml")
-    try:
-        kb = CdaKb(
+    sections = read_rules(folder, "sections.toml")
+    entries = read_rules(folder, "entries.toml")
+    statuses = read_rules(folder, "statuses.toml")
+    artefacts = read_rules(folder, "artefacts.toml")
+    demographics = read_rules(folder, "demographics.toml")
+    social = read_rules(folder, "social.toml")
+    triggers = read_rules(folder, "triggers.toml")
+    rr = read_rules(folder, "rr.toml")
+    navigation = read_rules(folder, "navigation.toml")
+
+    def build() -> CdaKb:
+        return CdaKb(
             sections=sections["section"],
             entries=entries["rule"],
-            vitals=_read(folder, "vitals.toml")["vitals"],
-            interpretation=_read(folder, "interpretation.toml")["interpretation"],
+            vitals=read_rules(folder, "vitals.toml")["vitals"],
+            interpretation=read_rules(folder, "interpretation.toml")["interpretation"],
             result_status_v2=statuses["result_status_v2"],
             result_status_act=statuses["result_status_act"],
             med_status_act=statuses["med_status_act"],
@@ -220,17 +249,8 @@ def load_kb(folder: Path | None = None) -> CdaKb:
             rr_determination=rr["determination"],
             navigation=navigation["xpaths"],
         )
-    except (KeyError, ValidationError) as err:
-        raise CliniqError(f"CDA rule files in {folder} are inconsistent: {err}") from err
-    ids = [rule.id for rule in kb.entries]
-    if len(ids) != len(set(ids)):
-        raise CliniqError(f"duplicate entry rule ids in {folder / 'entries.toml'}")
-    for expr in _all_xpaths(kb):
-        try:
-            kb.xpath(expr)
-        except etree.XPathSyntaxError as err:
-            raise CliniqError(f"CDA rule XPath does not compile: {expr!r}: {err}") from err
-    return kb
+
+    return checked(build, source=str(folder), ids=lambda kb: [rule.id for rule in kb.entries], xpaths=_all_xpaths)
 
 
 def _all_xpaths(kb: CdaKb) -> list[str]:
