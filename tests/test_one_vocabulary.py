@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cliniq_agent.cda.elements import iso_datetime as cda_iso_datetime
-from cliniq_agent.core.dates import iso_date, iso_datetime, normalize_date
+from cliniq_agent.core.dates import DateParts, date_parts, iso_date, iso_datetime, normalize_date
 from cliniq_agent.core.schema import ITEM_CODE_FIELDS, CompactRecord, Condition, Lab
 from cliniq_agent.core.textnorm import fold, fold_char, fold_full
 from cliniq_agent.core.tsv import TableError, numbered_rows, read_tsv
@@ -45,6 +45,11 @@ def test_one_date_parser_for_cda_text_and_fhir():
     assert normalize_date("20221004170437-0700", keep_time=True) == "2022-10-04T17:04:37-07:00"
     assert normalize_date("le 5 janvier 2024") == "2024-01-05"
     assert parse_date("5 janvier 2024").value == "2024-01-05"  # FHIR reads the same month names
+    # FHIR reads whole values through core.dates.date_parts, at the precision written (an HL7 TS as the CDA does)
+    assert date_parts("20221004170437.5-0700") == DateParts("2022", "10", "04", "17", "04", "37", ".5", "-0700")
+    assert parse_date("20221004170437-0700").value == "2022-10-04T17:04:37-07:00" == iso_datetime("20221004170437-0700")
+    assert date_parts("2024-03") == DateParts("2024", "03") and date_parts("13/05/2024") == DateParts("2024", "05", "13")
+    assert date_parts("2024030510") is None and date_parts("seen 2024-03-05") is None   # an hour needs its minutes
 
 
 def test_code_fields_are_declared_on_the_schema():

@@ -13,20 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 import regex
 
-from cliniq_agent.core.dates import MONTHS
+from cliniq_agent.core.dates import date_parts
 
-_ISO = regex.compile(
-    r"^(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2})"
-    r"(?:[T ](?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?P<f>\.[0-9]+)?)?\s*(?P<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$"
-)
-_CDA_TS = regex.compile(
-    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?:(?P<d>[0-9]{2})(?:(?P<H>[0-9]{2})(?P<M>[0-9]{2})(?:(?P<S>[0-9]{2})(?P<f>\.[0-9]+)?)?)?)?"
-    r"(?P<tz>[+-][0-9]{4})?$"
-)
-_SLASHED = regex.compile(r"^(?P<a>[0-9]{1,2})[/.-](?P<b>[0-9]{1,2})[/.-](?P<y>[0-9]{4})$")
-_MONTH_FIRST = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>[0-9]{4})$")
-_DAY_FIRST = regex.compile(r"^(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>[0-9]{4})$")
-_MONTH_YEAR = regex.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<y>[0-9]{4})$")
 #: FHIR decimals are exchanged as JSON numbers; beyond 18 significant digits (the precision FHIR asks
 #: implementations to keep) a value is not a measurement we can carry faithfully.
 MAX_DECIMAL_DIGITS = 18
@@ -77,36 +65,13 @@ def _render(year: str, month: str | None, day: str | None, hh: str | None, mm: s
 
 
 def parse_date(text: str | None, *, date_only: bool = False) -> FhirDate | None:
-    """Parse a written date/time into a FHIR dateTime (or date). None when it is not a recognisable date.
-
-    Slashed dates are read month-first (US eICRs) unless the first number cannot be a month.
-    """
-    if text is None:
+    """A written date/time (read by ``core.dates.date_parts``) as a FHIR dateTime (or date). None when it is not
+    a recognisable, real date."""
+    parts = date_parts(text)
+    if parts is None:
         return None
-    raw = text.strip()
-    if not raw:
-        return None
-    for pattern in (_ISO, _CDA_TS):
-        match = pattern.match(raw)
-        if match:
-            g = match.groupdict()
-            return _render(g["y"], g["m"], g["d"], g["H"], g["M"], g.get("S"), g.get("f"), g.get("tz"),
-                           date_only=date_only)
-    match = _SLASHED.match(raw)
-    if match:
-        a, b = int(match["a"]), int(match["b"])
-        month, day = (b, a) if a > 12 >= b else (a, b)
-        return _render(match["y"], f"{month:02d}", f"{day:02d}", None, None, None, None, None, date_only=date_only)
-    for pattern in (_MONTH_FIRST, _DAY_FIRST, _MONTH_YEAR):
-        match = pattern.match(raw)
-        if match:
-            month = MONTHS.get(match["mon"].casefold())
-            if month is None:
-                return None
-            day = match.groupdict().get("d")
-            return _render(match["y"], f"{month:02d}", f"{int(day):02d}" if day else None, None, None, None,
-                           None, None, date_only=date_only)
-    return None
+    return _render(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second, parts.fraction,
+                   parts.tz, date_only=date_only)
 
 
 @dataclass(frozen=True)
