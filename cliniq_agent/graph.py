@@ -20,17 +20,22 @@
   reportability maps the record to RCTC conditions; emit builds the FHIR bundle when asked.
 
 Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit trace records
-its timing and outputs. The compiled graph keeps no checkpointer: a run is one synchronous pass.
+its timing and outputs. The compiled graph keeps no checkpointer: a run is one synchronous pass. It is
+compiled once per process (``build_graph`` is cached) and its edges are cheap: a condition reads only the
+keys it decides on (``RouteView``) and runs without LangChain callbacks (``_edge``), so the framework's
+share of a run is its four super-steps, not copies of the state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
 from cliniq_agent.agent.graph import agent_graph
-from cliniq_agent.core.state import RunState
+from cliniq_agent.core.state import AgentJob, Route, RunOptions, RunState
 from cliniq_agent.nodes.cda import cda
 from cliniq_agent.nodes.detect_format import detect_format
 from cliniq_agent.nodes.emit import emit
@@ -44,21 +49,41 @@ NODES = {"detect_format": detect_format, "cda": cda, "text": text, "fast_path": 
          "merge_validate": merge_validate, "reportability": reportability, "emit": emit}
 
 
-def by_format(state: RunState) -> str:
+class RouteView(TypedDict, total=False):
+    """The state keys the conditional edges decide on: LangGraph hands an edge a fresh copy of the channels its
+    annotation names (all seventeen of RunState's otherwise), after every node that has one."""
+
+    route: Route
+    agent_jobs: list[AgentJob]
+    options: RunOptions
+
+
+def by_format(state: RouteView) -> str:
     return "cda" if state["route"] == "cda" else "text"
 
 
-def after_text(state: RunState) -> str:
+def after_text(state: RouteView) -> str:
     return "fast_path" if state["route"] == "fast_path" else to_agent(state)
 
 
-def to_agent(state: RunState) -> str:
+def to_agent(state: RouteView) -> str:
     """The agent only when the node before it handed over jobs with phrases to code (agent/propose.py)."""
     return "agent" if state.get("agent_jobs") else "merge_validate"
 
 
-def after_reportability(state: RunState) -> str:
+def after_reportability(state: RouteView) -> str:
     return "emit" if state["options"].build_fhir else END
+
+
+def _edge(condition: Callable[[RouteView], str]) -> Any:
+    """``condition`` as LangGraph runs its own nodes: without LangChain's callback manager (a plain function
+    given to ``add_conditional_edges`` is traced as a LangChain run, start and end events and all, on every
+    document; nothing here listens to them). Falls back to the plain function if LangGraph moves the class."""
+    try:
+        from langgraph._internal._runnable import RunnableCallable
+    except ImportError:  # pragma: no cover - another LangGraph layout
+        return condition
+    return RunnableCallable(condition, name=condition.__name__, trace=False)
 
 
 @lru_cache(maxsize=1)
@@ -69,12 +94,12 @@ def build_graph():
     graph.add_node("agent", agent_graph())
 
     graph.add_edge(START, "detect_format")
-    graph.add_conditional_edges("detect_format", by_format, ["cda", "text"])
-    graph.add_conditional_edges("cda", to_agent, ["agent", "merge_validate"])
-    graph.add_conditional_edges("text", after_text, ["fast_path", "agent", "merge_validate"])
-    graph.add_conditional_edges("fast_path", to_agent, ["agent", "merge_validate"])
+    graph.add_conditional_edges("detect_format", _edge(by_format), ["cda", "text"])
+    graph.add_conditional_edges("cda", _edge(to_agent), ["agent", "merge_validate"])
+    graph.add_conditional_edges("text", _edge(after_text), ["fast_path", "agent", "merge_validate"])
+    graph.add_conditional_edges("fast_path", _edge(to_agent), ["agent", "merge_validate"])
     graph.add_edge("agent", "merge_validate")
     graph.add_edge("merge_validate", "reportability")
-    graph.add_conditional_edges("reportability", after_reportability, ["emit", END])
+    graph.add_conditional_edges("reportability", _edge(after_reportability), ["emit", END])
     graph.add_edge("emit", END)
     return graph.compile()

@@ -34,6 +34,7 @@ _XML_START_NO_BOM = (
 #: XML start: "<?", "<!" or "<" + a name-start character. "<3 yo child" or "< 5 days" is text, not XML.
 _XML_START = regex.compile(r"<(?:[?!]|[A-Za-z_:\u00C0-\uFFFF])")
 _CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+_NOT_CONTROL = bytes(byte for byte in range(256) if byte not in _CONTROL)  # deleted by translate: the rest are counted
 _MAX_PATH_CHARS = 4096
 #: A single token ending in a document file extension ("eicr.xml", "C:\\in\\note.txt"): a file name, not a note.
 _PATH_LIKE = regex.compile(r"\S+\.(?:xml|cda|txt|json|hl7|zip)", regex.IGNORECASE)
@@ -168,5 +169,5 @@ def _looks_binary(raw: bytes) -> bool:
     head = raw[:8192]
     if b"\x00" in head:
         return True
-    control = sum(1 for byte in head if byte in _CONTROL)
+    control = len(head.translate(None, _NOT_CONTROL))  # C speed: a Python loop over 8 KiB costs ~0.2 ms per input
     return control > max(8, len(head) // 100)

@@ -240,7 +240,8 @@ class _MergeIndex:
 
     @staticmethod
     def _codes(item: Any) -> list[tuple[str, str]]:
-        return [(field, code) for field in ("snomed", "icd10") if (code := getattr(item, field, None))]
+        fields = type(item).model_fields  # not getattr(..., None): a pydantic model's missing attribute raises inside
+        return [(field, code) for field in ("snomed", "icd10") if field in fields and (code := getattr(item, field))]
 
 
 def _same_condition(a: Any, b: Any, index: _MergeIndex, position: int) -> bool:
