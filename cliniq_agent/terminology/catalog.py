@@ -277,6 +277,17 @@ class TerminologyKB:
             add(row["description"], "icd10", code)
         return dict(folded), dict(cased)
 
+    @cached_property
+    def condition_key_languages(self) -> dict[str, dict[str, frozenset[str]]]:
+        """Folded condition-name keys that name several conditions, with the languages of each one's synonym:
+        after folding, Spanish/Portuguese "rubéola" (rubella) is English "rubeola" (measles)."""
+        langs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for condition in self._conditions:
+            for synonym in condition.synonyms:
+                langs[fold_key(synonym.text)][condition.snomed].add(synonym.lang)
+        return {key: {code: frozenset(found) for code, found in codes.items()}
+                for key, codes in langs.items() if len(codes) > 1}
+
     def name_key_hits(self, key: str, *, cased: bool = False) -> list[tuple[str, str]]:
         """(system, code) pairs whose name/alias has exactly this key (``fold_key`` / ``case_key`` form).
 

@@ -6,7 +6,8 @@ from bisect import bisect_right
 
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
-from cliniq_agent.text.lookup.scanner import find_kb_mentions
+from cliniq_agent.text.lookup.scanner import KBMention, find_kb_mentions
+from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.text.markers.markers import non_finding_codes
 from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
 from cliniq_agent.text.spanindex import SpanIndex
@@ -34,8 +35,10 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
             continue
         if mention.kind == "conditions" and test_index.overlaps(mention.span):
             continue
-        item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         verdict = engine.assess(doc, mention.span)
+        if mention.system == "snomed":
+            mention = _in_note_language(mention, verdict.language, kb)
+        item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         item.assertion = verdict.assertion
         if isinstance(item, Condition) and verdict.certainty == "suspected":
             item.status = "suspected"
@@ -59,6 +62,20 @@ def _not_inside(spans: list[tuple[int, int]], skip: list[tuple[int, int]]) -> li
         if not (count and reach[count - 1] >= end):
             kept.append((start, end))
     return kept
+
+
+def _in_note_language(mention: KBMention, language: str | None, kb: TerminologyKB) -> KBMention:
+    """A folded name that two conditions share in different languages is read in the note's language
+    ("rubéola" in a Portuguese note is rubella, "rubeola" in an English one measles)."""
+    owners = kb.condition_key_languages.get(fold_key(mention.text))
+    if not owners or not language or language in owners.get(mention.code, ()):
+        return mention
+    for code, languages in owners.items():
+        condition = kb.condition(code)
+        if language in languages and condition is not None:
+            condition = kb.diagnosis_condition(condition)
+            return mention.model_copy(update={"code": condition.snomed, "name": condition.name})
+    return mention
 
 
 def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None) -> None:
