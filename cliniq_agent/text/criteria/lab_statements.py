@@ -20,6 +20,7 @@ from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Eviden
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.criteria.disease_names import disease_names
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
@@ -31,6 +32,7 @@ _CLAUSE_END = regex.compile(
     regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
+SYNONYM_ROW = -1           # LabStatement.row of a disease named by a curated synonym (not a text_links row)
 
 
 class ResultPhrase(BaseModel):
@@ -53,6 +55,7 @@ class LabStatement(BaseModel):
     row: int
     test: str                 # persisting | current | other: what the clause says was measured
     disease_name: bool        # the text_links row names the disease ("dx"), not an organism or test
+    specimen: str | None = None   # the clause's words a row's `require` asked for ("CSF", "blood"): invasive disease
 
 
 @lru_cache(maxsize=1)
@@ -119,20 +122,26 @@ def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]
     return "".join(parts), offsets
 
 
-def _organisms(kb: TerminologyKB, key: str, offsets: list[int]) -> list[tuple[str, tuple[int, int], int, bool]]:
-    """(condition, original span, text_links row, names the disease) of each organism / disease in one clause."""
+def _organisms(kb: TerminologyKB, key: str,
+               offsets: list[int]) -> list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]]:
+    """(condition, original span, text_links row, names the disease, span of the specimen words a `require` asked for) of each organism /
+    disease in one clause."""
     found = []
     links = kb.text_links.links
     for link in (links[position] for position in _link_index(kb).candidates(key)):
         if link.exclude is not None and link.exclude.search(key):
             continue
-        if link.require is not None and not link.require.search(key):
+        required = link.require.search(key) if link.require is not None else None
+        if link.require is not None and not required:
             continue
         for match in link.pattern.finditer(key):
             found.append((link.condition, (offsets[match.start()], offsets[match.end() - 1] + 1), link.row,
-                          link.use == "dx"))
+                          link.use == "dx",
+                          (offsets[required.start()], offsets[required.end() - 1] + 1) if required else None))
+    for condition, (lo, hi) in disease_names(kb).find(key):   # after the text_links rows: they win a tie
+        found.append((condition, (offsets[lo], offsets[hi - 1] + 1), SYNONYM_ROW, True, None))
     found.sort(key=lambda f: (f[1][0], -(f[1][1] - f[1][0])))
-    kept: list[tuple[str, tuple[int, int], int, bool]] = []
+    kept: list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]] = []
     for hit in found:   # a longer name wins over one it contains ("salmonella typhi" over "salmonella")
         if not any(k[1][0] <= hit[1][0] and hit[1][1] <= k[1][1] for k in kept):
             kept.append(hit)
@@ -173,7 +182,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
             organisms = _organisms(kb, key, offsets)
             if not organisms:
                 continue
-            for condition, span, row, disease_name in organisms:
+            for condition, span, row, disease_name, specimen in organisms:
                 verdict = engine.assess(doc, span)
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
                     continue
@@ -186,6 +195,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                     continue
                 statements.append(LabStatement(condition=condition, span=span, result_span=result_span,
                                                positive=positive, row=row, disease_name=disease_name,
+                                               specimen=text[specimen[0]:specimen[1]] if specimen else None,
                                                test=_test_of(folded, span, result_span, clause)))
     return statements
 
@@ -223,10 +233,16 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
             continue
         seen.add((statement.condition, statement.positive))
         name = text[statement.span[0]:statement.span[1]]
-        result = text[statement.result_span[0]:statement.result_span[1]].strip()
         lo, hi = min(statement.span[0], statement.result_span[0]), max(statement.span[1], statement.result_span[1])
+        if not statement.disease_name and statement.condition not in {
+                link.condition for _, link in kb.text_links.match(name, "lab")}:
+            name = text[lo:hi]   # "CT" links only in "GC/CT NAAT", "lậu" only before "dương tính": keep the words
+        if statement.specimen:   # "CSF culture grew H. influenzae": the sterile site makes it invasive disease
+            name = f"{name} ({statement.specimen})"
+        result = text[statement.result_span[0]:statement.result_span[1]].strip()
         evidence = [Evidence(tier=Tier.INFERRED, span=(lo, hi), text=text[lo:hi],
-                             rule=f"lab_statement:text_links:{statement.row}")]
+                             rule="lab_statement:synonym" if statement.row == SYNONYM_ROW
+                             else f"lab_statement:text_links:{statement.row}")]
         if statement.disease_name:   # "TB PCR positive": a positive test for the disease confirms the disease
             found = kb.condition(statement.condition)
             if statement.positive and found is not None:
@@ -235,7 +251,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                                                 assertion=Assertion.PRESENT, evidence=evidence))
         else:
             out.labs.append(Lab(name=name, result=result, interpretation="POS" if statement.positive else "NEG",
-                                assertion=Assertion.PRESENT, evidence=evidence))
+                                specimen=statement.specimen, assertion=Assertion.PRESENT, evidence=evidence))
         notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
     return out, notes
 
