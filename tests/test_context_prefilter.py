@@ -15,7 +15,9 @@ from cliniq_agent.eval.datasets import seed_test_sets, seed_val
 from cliniq_agent.eval.longtext import SHAPES
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.context.analysis import analyse
-from cliniq_agent.text.context.prefilter import Vocabulary, required_literals
+from cliniq_agent.core.textnorm import fold
+from cliniq_agent.text.context.prefilter import LiteralOccurrences, Vocabulary, required_literals
+from cliniq_agent.text.criteria.lab_statements import _clauses, result_phrases
 from cliniq_agent.text.context.rules import LANGUAGES
 from cliniq_agent.text.context.textfold import fold_with_offsets
 
@@ -100,3 +102,20 @@ def test_required_literals_of_patterns(pattern, expected):
 @pytest.mark.parametrize("pattern", [r"\w+\s+\w+", r"(?:a|\w)b?", r"(?i)measles", r"x*"])
 def test_patterns_without_a_required_literal_always_run(pattern):
     assert required_literals(regex.compile(pattern)) is None
+
+
+def test_result_words_skip_only_clauses_where_a_row_cannot_match(shared_data):
+    """The lab-statement tier runs a result row on a clause only where one of the row's literals starts in it;
+    on every test note, each clause where a row matches is one the occurrence index lets through."""
+    phrases = result_phrases()
+    assert all(phrase.required for phrase in phrases)
+    matched = 0
+    for text in [*_notes(shared_data), *_rule_tables().values()]:
+        folded = fold(text)
+        words = LiteralOccurrences(folded, [phrase.required for phrase in phrases])
+        for clause in _clauses(folded, 0, len(folded)):
+            for index, phrase in enumerate(phrases):
+                if phrase.pattern.search(folded, *clause):
+                    assert words.may_match(index, *clause) and words.may_match_any(*clause), (phrase.pattern, clause)
+                    matched += 1
+    assert matched > 500

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re._constants as C
 import re._parser as parser
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
@@ -173,3 +175,47 @@ class Vocabulary:
     def may_match(self, required: tuple[str, ...] | None) -> bool:
         """False only when no literal of ``required`` can occur (the rule then cannot match)."""
         return required is None or any(self.may_occur(literal) for literal in required)
+
+
+class LiteralOccurrences:
+    """Where the required literals of a few patterns occur in one text (found once, by ``str.find``), so that
+    "can pattern ``i`` match inside [start, end)?" is a bisect: a match there holds one of its literals, which
+    then starts inside the range. Used where a text is searched range by range (clause by clause)."""
+
+    def __init__(self, text: str, required: Sequence[tuple[str, ...] | None]) -> None:
+        found: dict[str, list[int]] = {}
+        self._starts: list[list[int] | None] = []
+        for literals in required:
+            if literals is None:
+                self._starts.append(None)
+                continue
+            starts: set[int] = set()
+            for literal in literals:
+                if literal not in found:
+                    found[literal] = _find_all(text, literal)
+                starts.update(found[literal])
+            self._starts.append(sorted(starts))
+        self._any = None if any(s is None for s in self._starts) else \
+            sorted(set().union(*(s for s in self._starts if s is not None)))
+
+    def may_match(self, index: int, start: int, end: int) -> bool:
+        """False only when no literal of pattern ``index`` starts inside [start, end)."""
+        return _starts_within(self._starts[index], start, end)
+
+    def may_match_any(self, start: int, end: int) -> bool:
+        return _starts_within(self._any, start, end)
+
+
+def _starts_within(starts: list[int] | None, start: int, end: int) -> bool:
+    if starts is None:
+        return True
+    index = bisect_left(starts, start)
+    return index < len(starts) and starts[index] < end
+
+
+def _find_all(text: str, literal: str) -> list[int]:
+    starts, position = [], text.find(literal)
+    while position >= 0:
+        starts.append(position)
+        position = text.find(literal, position + 1)
+    return starts

@@ -21,6 +21,7 @@ from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names
+from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
@@ -39,6 +40,7 @@ class ResultPhrase(BaseModel):
     positive: bool
     language: str
     pattern: object
+    required: tuple[str, ...] | None = None   # literals one of which every match holds (context/prefilter.py)
 
 
 class _TestKind(BaseModel):
@@ -61,15 +63,24 @@ class LabStatement(BaseModel):
 @lru_cache(maxsize=1)
 def result_phrases() -> tuple[ResultPhrase, ...]:
     rows = [row for row in kb_table("criteria", "result_statements.tsv") if row["class"] in ("positive", "negative")]
-    phrases = [ResultPhrase(positive=row["class"] == "positive", language=row["language"],
-                            pattern=regex.compile(row["pattern"])) for row in rows]
+    phrases = [ResultPhrase(positive=row["class"] == "positive", language=row["language"], pattern=pattern,
+                            required=required_literals(pattern))
+               for row in rows for pattern in [regex.compile(row["pattern"])]]
     return tuple(sorted(phrases, key=lambda p: p.positive))        # negative rows first
 
 
-def _has_result(folded: str, clause: tuple[int, int]) -> bool:
+def _has_result(folded: str, clause: tuple[int, int], words: LiteralOccurrences) -> bool:
     """Whether the clause has a result word of any language: the first row that matches settles it (one
-    alternation of all rows is slower: their leading lookbehinds keep the regex engine from skipping ahead)."""
-    return any(phrase.pattern.search(folded, *clause) for phrase in result_phrases())
+    alternation of all rows is slower: their leading lookbehinds keep the regex engine from skipping ahead).
+    A row none of whose literals starts in the clause is not run (``words``: where they occur in the note)."""
+    if not words.may_match_any(*clause):
+        return False
+    return any(words.may_match(index, *clause) and phrase.pattern.search(folded, *clause)
+               for index, phrase in enumerate(result_phrases()))
+
+
+def _result_words(folded: str) -> LiteralOccurrences:
+    return LiteralOccurrences(folded, [phrase.required for phrase in result_phrases()])
 
 
 @lru_cache(maxsize=1)
@@ -148,11 +159,14 @@ def _organisms(kb: TerminologyKB, key: str,
     return kept
 
 
-def _results(folded: str, clause: tuple[int, int], language: str | None) -> list[tuple[bool, tuple[int, int]]]:
+def _results(folded: str, clause: tuple[int, int], language: str | None,
+             words: LiteralOccurrences) -> list[tuple[bool, tuple[int, int]]]:
     """Result words in one clause (``language`` None: of every language)."""
     results: list[tuple[bool, tuple[int, int]]] = []
-    for phrase in result_phrases():
+    for index, phrase in enumerate(result_phrases()):
         if language is not None and phrase.language not in ("any", language):
+            continue
+        if not words.may_match(index, *clause):
             continue
         for match in phrase.pattern.finditer(folded, *clause):
             span = match.span()
@@ -171,10 +185,11 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     doc = TextDoc.of(text)
     text, folded = doc.text, doc.fold
     statements = []
+    words = _result_words(folded)
     for start, end in spans:
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
-            if not _has_result(folded, clause):   # no result word at all: no statement (no organism scan)
+            if not _has_result(folded, clause, words):   # no result word at all: no statement (no organism scan)
                 continue
             key, offsets = _key_with_offsets(folded, *clause)
             if not key:
@@ -186,7 +201,8 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 verdict = engine.assess(doc, span)
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
                     continue
-                results = [(pos, s, _tokens_between(folded, span, s)) for pos, s in _results(folded, clause, verdict.language)]
+                results = [(pos, s, _tokens_between(folded, span, s))
+                           for pos, s in _results(folded, clause, verdict.language, words)]
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART]
                 if not results:
                     continue
