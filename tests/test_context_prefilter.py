@@ -16,6 +16,7 @@ from cliniq_agent.eval.longtext import SHAPES
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.context.analysis import analyse
 from cliniq_agent.core.textnorm import fold
+from cliniq_agent.text.context.pieces import stop_chars
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, Vocabulary, required_literals
 from cliniq_agent.text.criteria.lab_statements import _clauses, result_phrases
 from cliniq_agent.text.context.rules import LANGUAGES
@@ -119,3 +120,19 @@ def test_result_words_skip_only_clauses_where_a_row_cannot_match(shared_data):
                     assert words.may_match(index, *clause) and words.may_match_any(*clause), (phrase.pattern, clause)
                     matched += 1
     assert matched > 500
+
+
+def test_stop_characters_are_those_no_match_contains_or_looks_at():
+    words = stop_chars(regex.compile(r"\b(?:ruled\s+out|excluded)\b"))
+    assert "." in words and "," in words and " " not in words and "\n" not in words
+    looks_ahead = stop_chars(regex.compile(r"\bno\b(?=\s*[,;])"))
+    assert "." in looks_ahead and "," not in looks_ahead and ";" not in looks_ahead
+    assert stop_chars(regex.compile(r":\s*no\b(?=\s*$)")) == ""      # an end anchor: scanned whole
+    assert stop_chars(regex.compile(r"\bno\s+\S+")) == ""            # \S may be any stop character
+
+
+def test_piece_scan_equals_whole_scan_on_a_note_with_rare_triggers(engine):
+    """A long note where a few rules' literals are rare, so their pieces (not the whole range) are scanned."""
+    filler = "Afebrile, eating well; follow-up in clinic. Vitals stable: HR 88, RR 18. " * 400
+    text = filler + "Measles was ruled out. " + filler + "Mother: tuberculosis, treated 2 years ago. " + filler
+    assert _assert_same_hits(text, engine, None) >= 2

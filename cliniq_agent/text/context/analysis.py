@@ -15,6 +15,7 @@ import regex
 from cliniq_agent.text.spanindex import SpanIndex
 
 from .language import ORDER, WORD, best_language
+from .pieces import PieceScanner
 from .prefilter import Vocabulary
 from .rules import ANY_LANGUAGE, Category, Rule, RuleSet, SectionRule
 from .segment import split_segments
@@ -312,12 +313,15 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
     ranges = _language_ranges(runs, run_languages)
     ranges[ANY_LANGUAGE] = [(0, len(ft.folded))]
     vocabulary = Vocabulary(ft.folded) if prefilter else None
+    scanner = PieceScanner(ft.folded) if prefilter else None
     for lang, spans in ranges.items():
         for rule in ruleset.triggers.get(lang, ()):
             if vocabulary is not None and not vocabulary.may_match(rule.required):
                 continue  # none of the words every match needs is in the note: the scan would find nothing
             for start, end in spans:
-                for match in rule.compiled.finditer(ft.folded, start, end):
+                matches = scanner.finditer(rule, start, end) if scanner is not None else \
+                    rule.compiled.finditer(ft.folded, start, end)
+                for match in matches:
                     if match.end() <= match.start():
                         continue
                     index = bisect_right(starts, match.start()) - 1

@@ -192,7 +192,7 @@ class LiteralOccurrences:
             starts: set[int] = set()
             for literal in literals:
                 if literal not in found:
-                    found[literal] = _find_all(text, literal)
+                    found[literal] = find_all(text, literal)
                 starts.update(found[literal])
             self._starts.append(sorted(starts))
         self._any = None if any(s is None for s in self._starts) else \
@@ -213,7 +213,7 @@ def _starts_within(starts: list[int] | None, start: int, end: int) -> bool:
     return index < len(starts) and starts[index] < end
 
 
-def _find_all(text: str, literal: str) -> list[int]:
+def find_all(text: str, literal: str) -> list[int]:
     starts, position = [], text.find(literal)
     while position >= 0:
         starts.append(position)

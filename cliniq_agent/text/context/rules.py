@@ -19,6 +19,7 @@ from cliniq_agent.core.textnorm import fold_full
 from cliniq_agent.core.tsv import TableError, numbered_rows
 
 from .language import LanguageCues
+from .pieces import stop_chars
 from .prefilter import required_literals
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "vi")
@@ -82,6 +83,7 @@ class Rule:
     clause: bool = False                      # scope also stops at a comma
     applies: frozenset[Category] | None = None  # TERMINATE rows: which categories they end
     required: tuple[str, ...] | None = None   # literals one of which every match contains (prefilter.py)
+    stops: str = ""                           # characters no match contains or looks at (pieces.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,7 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
                 clause="clause" in flags,
                 applies=applies,
                 required=required_literals(compiled),
+                stops=stop_chars(compiled),
             )
         )
     return rules
