@@ -228,3 +228,15 @@ def test_benchmark_helper_runs_and_reports(capsys: pytest.CaptureFixture[str]) -
     with capsys.disabled():
         print(f"\n[context benchmark] 100 spans / {int(result['note_chars'])} chars: "
               f"cold p50 {result['cold_ms_p50']:.1f} ms, warm p50 {result['warm_ms_p50']:.2f} ms")
+
+
+def test_repeated_and_parenthesised_headers_scope_their_lines(engine: ContextEngine) -> None:
+    """Header rules are matched once per distinct label text; a label whose "(...)" holds a colon ends at
+    the later colon, and the same label repeated on many lines scopes each of its lines."""
+    text = ("Family history (per mother: reliable): measles\nDx: pertussis\n"
+            + "Ruled out: influenza\nDx: mumps\n" * 3)
+    assert verdict(engine, text, "measles") is Assertion.FAMILY
+    for occurrence in range(3):
+        assert verdict(engine, text, "influenza", occurrence) is Assertion.RULED_OUT
+        assert verdict(engine, text, "mumps", occurrence) is Assertion.PRESENT
+    assert verdict(engine, text, "pertussis") is Assertion.PRESENT

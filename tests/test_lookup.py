@@ -56,3 +56,20 @@ def test_reason_line_prose_is_scanned_with_context() -> None:
     result = extract(note, use_llm=False, persist_trace=False)
     assert [c.snomed for c in result.record.conditions] == ["36188001"]
     assert any(e.item.get("snomed") == "40468003" and e.reason.startswith("family") for e in result.excluded)
+
+
+def test_spans_inside_a_coded_span_are_not_scanned_but_the_rest_is() -> None:
+    from cliniq_agent.text.context import ContextEngine
+    from cliniq_agent.text.lookup.tier import extract_lookup_draft
+
+    text = "Measles and pertussis were discussed."
+    measles, pertussis = (0, 7), (12, 21)
+    engine = ContextEngine.default()
+    everything = extract_lookup_draft(text, [(0, len(text))], engine=engine)
+    assert {c.snomed for c in everything.conditions} == {"14189004", "27836007"}
+    inside = extract_lookup_draft(text, [measles], engine=engine, skip=[(0, 11)])
+    assert inside.conditions == []                       # the only span lies inside a coded one
+    partly = extract_lookup_draft(text, [(0, len(text))], engine=engine, skip=[measles])
+    assert [c.snomed for c in partly.conditions] == ["27836007"]
+    assert extract_lookup_draft(text, [pertussis, measles], engine=engine, skip=[measles]).conditions \
+        == partly.conditions
