@@ -42,6 +42,12 @@ def _reportable(text: str) -> set[str]:
     ("Khám nam khoa: PCR dịch niệu đạo dương tính với lậu.", {"15628003"}),
     ("Contrôle chez ce patient : AgHBs positif, transaminases normales.", {"66071002"}),
     ("Patiente suivie : sérologie VHC positive et ARN du VHC détectable.", {"50711007"}),
+    # clinicians' shorthand for organisms, paired serology in words, "on the PCR"
+    ("Septic picture in the ICU; blood cx grew strep pneumo.", {"406617004"}),
+    ("Two sets of blood cultures + for H. flu, started ceftriaxone.", {"406583002"}),
+    ("Back from a camping trip with fever and rash; RMSF titers showed a fourfold rise.", {"186771002"}),
+    ("Bloody stools since Sunday, Campylobacter on stool PCR.", {"86500004"}),
+    ("Admitted with Legionnaires' pneumonia after a hotel stay.", {"26726000"}),
     # a disease synonym as the subject of a lab statement
     ("Après un séjour au Mexique : trichinose, sérologie positive.", {"709018004"}),
     # two infections in one sentence
