@@ -18,20 +18,20 @@ stop characters and are scanned whole. tests/test_context_prefilter.py compares 
 from __future__ import annotations
 
 import re._constants as C
-import re._parser as parser
 from bisect import bisect_left
 from collections.abc import Iterator
 
 import regex
 
-from .prefilter import find_all
+from .prefilter import find_all, parse_pattern
 
 # candidate stop characters: ASCII characters that are not word characters (a word character can always be
 # tested by \b or \w somewhere in a rule)
 _CANDIDATES = frozenset(chr(code) for code in range(128) if not regex.match(r"\w", chr(code)))
-_CATEGORIES = {
-    C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s", C.CATEGORY_NOT_SPACE: r"\S",
-    C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W",
+_CATEGORIES = {   # which candidates each class escape matches (computed once)
+    category: frozenset(c for c in _CANDIDATES if regex.match(escape, c))
+    for category, escape in ((C.CATEGORY_DIGIT, r"\d"), (C.CATEGORY_NOT_DIGIT, r"\D"), (C.CATEGORY_SPACE, r"\s"),
+                             (C.CATEGORY_NOT_SPACE, r"\S"), (C.CATEGORY_WORD, r"\w"), (C.CATEGORY_NOT_WORD, r"\W"))
 }
 _WORD_BOUNDARIES = (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
 _DENSE = 400    # more than one literal occurrence per this many characters: scanning the whole range is cheaper
@@ -44,9 +44,12 @@ class _Unmodelled(Exception):
 def stop_chars(pattern: regex.Pattern[str]) -> str:
     """Characters no match of ``pattern`` contains or looks at (sorted; "" when none, or when the pattern has
     an anchor other than \\b / \\B or a construct not modelled here)."""
+    parsed = parse_pattern(pattern.pattern)
+    if parsed is None:
+        return ""
     try:
-        possible = _chars(list(parser.parse(pattern.pattern)))
-    except (_Unmodelled, Exception):  # noqa: BLE001 - any construct Python's parser or this walk does not know
+        possible = _chars(list(parsed))
+    except _Unmodelled:
         return ""
     return "".join(sorted(_CANDIDATES - possible))
 
@@ -56,7 +59,8 @@ def _chars(items: list) -> set[str]:  # noqa: C901 - one branch per parser opcod
     found: set[str] = set()
     for op, arg in items:
         if op is C.LITERAL:
-            found.update(c for c in _CANDIDATES if ord(c) == arg)
+            if chr(arg) in _CANDIDATES:
+                found.add(chr(arg))
         elif op is C.NOT_LITERAL or op is C.ANY:
             found.update(_CANDIDATES)
         elif op is C.IN:
@@ -90,7 +94,7 @@ def _in_class(items, char: str) -> bool:
         elif op is C.RANGE:
             hit = hit or arg[0] <= ord(char) <= arg[1]
         elif op is C.CATEGORY and arg in _CATEGORIES:
-            hit = hit or regex.match(_CATEGORIES[arg], char) is not None
+            hit = hit or char in _CATEGORIES[arg]
         else:
             raise _Unmodelled(op)
     return hit != negate

@@ -22,6 +22,7 @@ import re._parser as parser
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -51,14 +52,22 @@ def required_literals(pattern: regex.Pattern[str]) -> tuple[str, ...] | None:
     finds none (the rule then always runs)."""
     if pattern.flags & (regex.IGNORECASE | regex.FULLCASE):
         return None
-    try:
-        parsed = parser.parse(pattern.pattern)
-    except Exception:   # a construct of the regex module that Python's parser does not know: no prefilter
+    parsed = parse_pattern(pattern.pattern)
+    if parsed is None:   # a construct of the regex module that Python's parser does not know: no prefilter
         return None
     if parsed.state.flags & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_VERBOSE):
         return None
     found = _sequence(list(parsed)).factor()
     return tuple(sorted(_minimal(found))) if found else None
+
+
+@lru_cache(maxsize=2048)
+def parse_pattern(source: str):
+    """Python's parse tree of a rule pattern (shared by the analyses here and in pieces.py), or None."""
+    try:
+        return parser.parse(source)
+    except Exception:  # noqa: BLE001 - any error: the pattern is not analysed
+        return None
 
 
 def _minimal(strings: frozenset[str]) -> frozenset[str]:
