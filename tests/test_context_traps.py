@@ -202,6 +202,7 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
     ],
     'ro': [
         ('en', 'Legionella urine antigen negative; legionellosis excluded.'),
+        ('en', 'Initially worried about meningococcal disease, but CSF was clear and cultures grew nothing.'),
         ('es', 'Antígeno urinario de Legionella negativo; legionelosis descartada.'),
         ('pt', 'Antígeno urinário para Legionella negativo; legionelose afastada.'),
         ('fr', 'Antigénurie légionelle négative ; légionellose éliminée.'),
@@ -209,6 +210,11 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
         ('en', 'Meningitis suspected at first; LP normal, so bacterial meningitis was excluded.'),
         ('en', 'Measles considered but IgM negative and IgG positive from prior vaccination.'),
         ('en', 'Concern for dengue resolved after negative NS1 and IgM.'),
+        ('es', 'Inicialmente se sospechó dengue, pero NS1 e IgM negativos.'),
+        ('pt', 'Inicialmente suspeita de dengue, mas NS1 e IgM negativos.'),
+        ('fr', 'Dengue suspectée au départ, mais NS1 et IgM négatifs.'),
+        ('vi', 'Ban đầu nghi sốt xuất huyết nhưng NS1 và IgM âm tính.'),
+        ('en', 'Pertussis was first considered, but the PCR came back negative.'),
     ],
     'pending': [
         ('en', 'Measles IgM sent to state lab, result pending.'),
@@ -251,6 +257,7 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
         ('en', 'Staph skin abscess drained; MSSA.'),
         ('en', 'Bacterial vaginosis treated with metronidazole.'),
         ('en', 'Otitis media due to Haemophilus influenzae from ear fluid.'),
+        ('en', 'Latent TB infection, IGRA positive, chest x-ray normal, starting rifampin.'),
         ('es', 'Disuria; urocultivo con E. coli. Cistitis, se inicia nitrofurantoína.'),
         ('es', 'Faringitis estreptocócica, prueba rápida positiva; amoxicilina.'),
         ('es', 'Herpes zóster en el flanco izquierdo.'),
@@ -263,6 +270,10 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
         ('vi', 'Tiểu buốt; cấy nước tiểu mọc E. coli. Viêm bàng quang.'),
         ('vi', 'Viêm họng do liên cầu, test nhanh dương tính; amoxicillin.'),
         ('vi', 'Zona thần kinh vùng hông trái.'),
+        ('es', 'Infección tuberculosa latente con IGRA positivo y radiografía normal; inicia isoniazida.'),
+        ('pt', 'Infecção latente por tuberculose, IGRA positivo, raio-x normal.'),
+        ('fr', 'Infection tuberculeuse latente, IGRA positif, radiographie normale.'),
+        ('vi', 'Nhiễm lao tiềm ẩn, IGRA dương tính, X-quang phổi bình thường.'),
     ],
     'negation': [
         ('en', 'Lyme serology came back negative; the rash was a contact dermatitis.'),
@@ -354,6 +365,10 @@ POSITIVES: list[tuple[str, str]] = [
     ('en', 'Started treatment for latent TB last year; now active pulmonary TB with positive sputum culture.'),
     ('en', 'Hepatitis A IgM positive with jaundice.'),
     ('en', 'Varicella: vesicular rash in crops, VZV PCR positive.'),
+    ('en', 'Initially suspected measles, confirmed later by IgM.'),
+    ('es', 'Inicialmente se sospechó dengue y el NS1 fue positivo.'),
+    ('fr', 'Dengue suspectée au départ puis confirmée par NS1 positif.'),
+    ('en', 'Active pulmonary TB, sputum culture positive for M. tuberculosis.'),
 ]
 
 
