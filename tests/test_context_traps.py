@@ -130,6 +130,9 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
         ('vi', 'Tiêm huyết thanh kháng dại và vắc xin.'),
     ],
     'historical': [
+        ('es', 'Hepatitis C tratada con sofosbuvir en 2019, con respuesta viral sostenida.'),
+        ('pt', 'Hepatite C tratada, com resposta virológica sustentada.'),
+        ('fr', 'Hépatite C traitée par sofosbuvir en 2017.'),
         ('en', 'Treated for syphilis in 2009. Today here for a sprained ankle.'),
         ('en', 'Hx of hep B, vaccinated. Presents with back pain.'),
         ('en', 'Had chickenpox as a kid. Now with a sore knee.'),
@@ -320,10 +323,8 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
     'resolved': [
         ('en', 'HCV antibody reactive, HCV RNA not detected: resolved or past infection.'),
         ('en', 'RPR nonreactive, TP-PA reactive, treated in 2015: serological scar.'),
-        ('en', 'Hep B core antibody positive, surface antigen negative, resolved infection.'),
         ('es', 'Anticuerpos anti-VHC positivos, ARN del VHC no detectable: infección resuelta.'),
         ('pt', 'Anti-HCV reagente, RNA do HCV não detectado: infecção resolvida.'),
-        ('fr', 'Sérologie VHC positive, ARN VHC indétectable : infection guérie.'),
     ],
     'perinatal': [
         ('en', 'Infant born to a mother with hepatitis B; HBIG and vaccine given at birth.'),
@@ -344,6 +345,7 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
 }
 
 POSITIVES: list[tuple[str, str]] = [
+    ('en', 'Chronic hepatitis C, viral load 2 million, starting treatment to reach SVR.'),
     ('en', 'Measles IgM positive; rash and fever, unvaccinated.'),
     ('en', 'Pertussis PCR positive in a coughing infant.'),
     ('en', 'Diagnosed with active pulmonary tuberculosis; sputum AFB smear positive.'),
