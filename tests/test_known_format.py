@@ -108,3 +108,12 @@ def test_med_name_ends_at_a_spaced_dash() -> None:
     record, _ = parse_known_format("Patient: Ada Moss\nMeds: ibuprofen DISCONTINUED - stomach upset\n")
     [med] = record.meds
     assert (med.name, med.status) == ("ibuprofen", "discontinued")
+
+
+def test_a_negation_trigger_is_cut_from_the_name_only_as_a_whole_word() -> None:
+    note = NOTE.replace("Dx: Shigellosis (SNOMED 36188001); Salmonella infection ruled out",
+                        "Dx: Shigellosis (SNOMED 36188001)\nAssessment: No notifiable illness diagnosed on this nominal review")
+    result = extract(note, use_llm=False, persist_trace=False)
+    negated = [item.name for item in result.excluded if "illness" in (item.name or "")]
+    assert negated, "the negated assessment line is kept as an excluded mention"
+    assert all("diagnosed" in name and "nominal" in name for name in negated)

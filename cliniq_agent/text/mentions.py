@@ -190,7 +190,8 @@ def _target_span(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> 
 
 
 def _strip_phrase(name: str, phrase: str) -> str:
-    cleaned = regex.sub(regex.escape(phrase), "", name, flags=regex.I)
+    """The name without the trigger phrase as a whole word ("no" must not be cut out of "diagnosed")."""
+    cleaned = regex.sub(rf"(?<!\w){regex.escape(phrase)}(?!\w)", "", name, flags=regex.I)
     return clean_name(cleaned) or name
 
 
