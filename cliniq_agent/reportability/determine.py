@@ -19,7 +19,7 @@ from cliniq_agent.reportability.config import Scoring, scoring
 from cliniq_agent.reportability.positivity import Positivity, classify, names_organism_without_negation
 from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Reportable, Trigger
 from cliniq_agent.terminology import ConditionLink, TerminologyKB, fold_key, normalize_system
-from cliniq_agent.terminology.catalog import LabLink
+from cliniq_agent.terminology.text_links import LabLink
 from cliniq_agent.validate.codes import check_code, normalize_code
 
 

@@ -4,7 +4,8 @@
 ``cliniq-agent kb import``); see kb/README.md for every table's source, version and licence.
 """
 
-from cliniq_agent.terminology.catalog import LabLink, TerminologyKB, normalize_system
+from cliniq_agent.terminology.catalog import TerminologyKB, normalize_system
+from cliniq_agent.terminology.text_links import LabLink
 from cliniq_agent.terminology.models import Concept, ConditionLink, ReportableCondition, Synonym, ValueSetRef
 from cliniq_agent.terminology.normalize import fold_key
 

@@ -29,22 +29,13 @@ from cliniq_agent.terminology.models import (
     ValueSetRef,
 )
 from cliniq_agent.terminology.normalize import case_key, fold_key, is_case_sensitive_abbreviation, strip_semantic_tag
-from cliniq_agent.terminology.text_links import TextLink, TextLinkTable, load_text_links
-from cliniq_agent.terminology.userdb import UserConcept, UserTerminologyDB, default_path
+from cliniq_agent.terminology.text_links import LabLink, TextLinkTable, load_text_links
+from cliniq_agent.terminology.userdb import UserTerminologyDB, default_path, merged_concept
 from cliniq_agent.validate.codes import normalize_code
 
 _SYNONYM_TYPES = {"Diagnosis Problem", "Suspected Disorder"}
 _VS_LEAD = regex.compile(r"\s\(")
 _VS_BRACKET = regex.compile(r"\s*\[[^\]]*\]?")
-
-
-@dataclass(frozen=True)
-class LabLink:
-    """A lab test linked to a condition, with the analyte row (quantitative flag / threshold) that matched."""
-
-    link: ConditionLink
-    row: TextLink
-    name_source: str  # "kb" (LOINC display known to the KB) | "local" (the report's own test name)
 
 
 @dataclass(frozen=True)
@@ -187,7 +178,7 @@ class TerminologyKB:
         found = self._tables[short].get(code)
         user = self.user_db.lookup(short, code)
         if user is not None:
-            return _merge(found, user)
+            return merged_concept(found, user)
         return found
 
     def _icd10_concept(self, code: str) -> Concept | None:
@@ -198,7 +189,7 @@ class TerminologyKB:
                            condition=link.condition if link else None, provenance=(icd10.package_version(),))
         user = self.user_db.lookup("icd10", code)
         if user is not None:
-            concept = _merge(None, user)
+            concept = merged_concept(None, user)
             return concept.model_copy(update={"condition": link.condition if link else None})
         described = icd10.describe(code)
         if described is None:
@@ -233,7 +224,7 @@ class TerminologyKB:
                         yield concept
         user_systems = self.user_db.systems()
         for user in self.user_db.iter_concepts(short):
-            concept = _merge(self._tables.get(user.system, {}).get(user.code), user)
+            concept = merged_concept(self._tables.get(user.system, {}).get(user.code), user)
             if fresh(concept):
                 yield concept
         if short in (None, "icd10"):
@@ -390,23 +381,6 @@ class TerminologyKB:
         for row in self.user_db.imports():
             counts[f"user_{row['system']}"] = int(row["concepts"] or 0)
         return counts
-
-
-def _merge(kb_concept: Concept | None, user: tuple[UserConcept, list[str]] | UserConcept) -> Concept:
-    """A user-imported (licensed, authoritative) concept, keeping the KB's provenance and alias names."""
-    if isinstance(user, tuple):
-        row, names = user
-    else:
-        row, names = user, []
-    synonyms = [n for n in names if n != row.display]
-    if kb_concept is not None:
-        synonyms += [n for n in (kb_concept.display, *kb_concept.synonyms) if n != row.display]
-    return Concept(
-        system=row.system, code=row.code, display=row.display, synonyms=tuple(dict.fromkeys(synonyms)),
-        component=row.component or (kb_concept.component if kb_concept else None), parent=row.parent,
-        status=row.status,
-        provenance=tuple(dict.fromkeys([*(kb_concept.provenance if kb_concept else ()), f"user:{row.source}"])),
-    )
 
 
 @lru_cache(maxsize=4)

@@ -134,3 +134,12 @@ def _load(path: str, scoring: str) -> TextLinkTable:
         ))
     config = tomllib.loads(Path(scoring).read_text(encoding="utf-8"))
     return TextLinkTable(links, _compile(config.get("dx", {}).get("global_exclude", "")))
+
+
+@dataclass(frozen=True)
+class LabLink:
+    """A lab test linked to a condition, with the analyte row (quantitative flag / threshold) that matched."""
+
+    link: ConditionLink
+    row: TextLink
+    name_source: str  # "kb" (LOINC display known to the KB) | "local" (the report's own test name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cliniq_agent.core.resources import user_data_dir
+from cliniq_agent.terminology.models import Concept
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS concept (
@@ -134,3 +135,20 @@ class UserTerminologyDB:
 
     def systems(self) -> set[str]:
         return {str(row["system"]) for row in self.imports()}
+
+
+def merged_concept(kb_concept: Concept | None, user: tuple[UserConcept, list[str]] | UserConcept) -> Concept:
+    """A user-imported (licensed, authoritative) concept, keeping the KB's provenance and alias names."""
+    if isinstance(user, tuple):
+        row, names = user
+    else:
+        row, names = user, []
+    synonyms = [n for n in names if n != row.display]
+    if kb_concept is not None:
+        synonyms += [n for n in (kb_concept.display, *kb_concept.synonyms) if n != row.display]
+    return Concept(
+        system=row.system, code=row.code, display=row.display, synonyms=tuple(dict.fromkeys(synonyms)),
+        component=row.component or (kb_concept.component if kb_concept else None), parent=row.parent,
+        status=row.status,
+        provenance=tuple(dict.fromkeys([*(kb_concept.provenance if kb_concept else ()), f"user:{row.source}"])),
+    )
