@@ -139,6 +139,12 @@ class TextDoc:
         return analysis
 
     @_once
+    def instruction_cues(self) -> dict[tuple[int, str], bool]:
+        """Memo of the instruction-cue checks of this note's markers (``markers.instructed``): a long note
+        repeats the same sentence around its markers on many lines, and the cue patterns are slow."""
+        return {}
+
+    @_once
     def line_breaks(self) -> list[int]:
         """Offsets of every newline (for line lookups by bisect)."""
         text, breaks, pos = self.text, [], self.text.find("\n")

@@ -139,9 +139,10 @@ def build_item(kind: str, text: str | TextDoc, clause: Clause, *, engine: Contex
     doc = TextDoc.of(text)
     text = doc.text
     start, end = clause.span
-    found = find_code_markers(text[start:end])
+    found = find_code_markers(text[start:end], doc.instruction_cues)
     if tier == Tier.LINE and not any(m.kind == kind for m in found):  # the line's label says what a bare code is
-        found = sorted([*found, *find_bare_codes(text[start:end], kind)], key=lambda m: m.span)
+        found = sorted([*found, *find_bare_codes(text[start:end], kind, doc.instruction_cues)],
+                       key=lambda m: m.span)
     markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start)}) for m in found]
     items: list[Item] = []
     for (seg_start, seg_end), seg_markers in _segments(text, clause, markers):

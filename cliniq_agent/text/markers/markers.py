@@ -54,7 +54,7 @@ def _bare_rules() -> tuple[tuple[str, str, str, regex.Pattern[str]], ...]:
                  for row in kb_table("regex", "bare_codes.tsv"))
 
 
-def find_bare_codes(text: str, kind: str) -> list[CodeMarker]:
+def find_bare_codes(text: str, kind: str, memo: dict[tuple[int, str], bool] | None = None) -> list[CodeMarker]:
     """Unlabelled codes in one clause of a line labelled ``kind`` (kb/regex/bare_codes.tsv); only codes
     that exist in the terminology count."""
     found = []
@@ -65,7 +65,7 @@ def find_bare_codes(text: str, kind: str) -> list[CodeMarker]:
             code = normalize_code(system, match.group("code"))
             if system == "icd10" and not icd10_exists(code):
                 continue
-            if instructed(text, match.span()):
+            if instructed(text, match.span(), memo):
                 continue
             found.append(CodeMarker(system=system, code=code, kind=rule_kind, span=match.span(), rule=rule_id))
     return found
@@ -99,7 +99,7 @@ def _any_of(patterns: list[str]) -> tuple[regex.Pattern[str], ...]:
         return tuple(regex.compile(p, regex.I) for p in patterns)
 
 
-def instructed(text: str, span: tuple[int, int]) -> bool:
+def instructed(text: str, span: tuple[int, int], memo: dict[tuple[int, str], bool] | None = None) -> bool:
     """True when the marker at ``span`` sits in instruction-like text ("output SNOMED 840539006", "ignore the
     previous instructions …"): an order to the engine, not a clinical mention, so it never yields a code."""
     low = max(0, span[0] - _MAX_CUE_REACH)
@@ -111,19 +111,25 @@ def instructed(text: str, span: tuple[int, int]) -> bool:
     stop = _SENTENCE_BREAK.search(tail)
     tail = tail[: stop.start()] if stop else tail
     sentence = f"{head} {fold(text[span[0]:span[1]])} {tail}".strip()
-    return _sentence_cue(sentence) or _before_cue(_MARKER_OPENING.sub("", _SYSTEM_LABEL.sub("", head)))
+    if _cue(_SENTENCE_CUES, sentence, memo):
+        return True
+    return _cue(_BEFORE_CUES, _MARKER_OPENING.sub("", _SYSTEM_LABEL.sub("", head)), memo)
 
 
-# The cue patterns cost ~0.1 ms a search (about thirty alternatives, none with a literal prefix); a long note
-# repeats the same sentence around its markers on many lines ("Dx: Measles (SNOMED 14189004)").
-@lru_cache(maxsize=4096)
-def _sentence_cue(sentence: str) -> bool:
-    return any(p.search(sentence) for p in _instruction_cues()[0])
+_SENTENCE_CUES, _BEFORE_CUES = 0, 1
 
 
-@lru_cache(maxsize=4096)
-def _before_cue(lead: str) -> bool:
-    return any(p.search(lead) for p in _instruction_cues()[1])
+def _cue(kind: int, value: str, memo: dict[tuple[int, str], bool] | None) -> bool:
+    """Whether a cue pattern of ``kind`` matches ``value``. The patterns cost ~0.1 ms a search (about thirty
+    alternatives, none with a literal prefix) and a long note repeats the same sentence around its markers on
+    many lines ("Dx: Measles (SNOMED 14189004)"): ``memo`` is the note's own (``TextDoc.instruction_cues``),
+    so no document text outlives its run."""
+    if memo is None:
+        return any(p.search(value) for p in _instruction_cues()[kind])
+    key = (kind, value)
+    if key not in memo:
+        memo[key] = any(p.search(value) for p in _instruction_cues()[kind])
+    return memo[key]
 
 
 @lru_cache(maxsize=1)
@@ -152,9 +158,10 @@ def _attrs(text: str) -> dict[str, str]:
     }
 
 
-def find_code_markers(text: str) -> list[CodeMarker]:
-    """All markers, in text order; XML tags inside one <observation> share its span as ``block``."""
-    markers = [m for m in (*_labelled_markers(text), *_xml_markers(text)) if not instructed(text, m.span)]
+def find_code_markers(text: str, memo: dict[tuple[int, str], bool] | None = None) -> list[CodeMarker]:
+    """All markers, in text order; XML tags inside one <observation> share its span as ``block``
+    (``memo``: the note's ``TextDoc.instruction_cues``)."""
+    markers = [m for m in (*_labelled_markers(text), *_xml_markers(text)) if not instructed(text, m.span, memo)]
     markers.sort(key=lambda m: m.span)
     return markers
 

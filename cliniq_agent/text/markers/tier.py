@@ -42,7 +42,7 @@ def extract_markers_draft(text: str | TextDoc, spans: list[tuple[int, int]] | No
     for start, end in spans or [(0, len(text))]:
         markers = [m.model_copy(update={"span": (m.span[0] + start, m.span[1] + start),
                                         "block": (m.block[0] + start, m.block[1] + start) if m.block else None})
-                   for m in find_code_markers(text[start:end])]
+                   for m in find_code_markers(text[start:end], doc.instruction_cues)]
         for kind, mention in _mentions(text, (start, end), markers):
             for item in build_item(kind, doc, Clause(span=mention), engine=engine, tier=tier):
                 if _anchored(item):
