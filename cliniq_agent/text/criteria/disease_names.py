@@ -25,7 +25,7 @@ class DiseaseNames:
 
     def __init__(self, kb: TerminologyKB) -> None:
         owners: dict[str, set[str]] = {}
-        for condition in kb._conditions:
+        for condition in kb.conditions:
             for synonym in condition.synonyms:
                 if synonym.kind == "valueset" or is_case_sensitive_abbreviation(synonym.text, synonym.kind):
                     continue

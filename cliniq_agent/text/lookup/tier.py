@@ -28,7 +28,8 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
     record = CompactRecord()
     skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
     scanned = _not_inside(spans, skip) if spans else None     # None: the scanner reads the whole text
-    for mention in find_kb_mentions(text, kb, scanned) if scanned is None or scanned else ():
+    mentions = () if scanned == [] else find_kb_mentions(text, kb, scanned)
+    for mention in mentions:
         if (mention.system, mention.code) in non_finding_codes():
             continue
         if skip_index.overlaps(mention.span):
