@@ -176,15 +176,13 @@ def _condition_evidence(key: str, item: Condition, kb: TerminologyKB, config: Sc
 
 
 def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked: dict[tuple[str, str], Trigger],
-                  used: set[tuple[str, str]], skipped: list[SkippedEvidence],
-                  lookups: _LabLookups | None = None) -> _ItemEvidence:
+                  used: set[tuple[str, str]], skipped: list[SkippedEvidence], lookups: _LabLookups) -> _ItemEvidence:
     evidence = _ItemEvidence(key)
     loinc = lab.loinc.strip() if lab.loinc else None
     if loinc and check_code("loinc", loinc):
         skipped.append(SkippedEvidence(item=key, system="loinc", code=loinc,
                                        reason=f"invalid code: {check_code('loinc', loinc)}; test name used"))
         loinc = None
-    lookups = {} if lookups is None else lookups
     found = lookups.get((loinc, lab.name, lab.result))
     if found is None:  # read-only lists: a repeated test of the same document shares them
         found = lookups[(loinc, lab.name, lab.result)] = (
