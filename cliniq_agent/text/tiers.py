@@ -19,6 +19,7 @@ from cliniq_agent.core.schema import CompactRecord
 from cliniq_agent.core.state import Draft
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria import infer_from_criteria
+from cliniq_agent.text.criteria.serology import mark_past_serology
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, LabelledLine
 from cliniq_agent.text.lines.parser import parse_known_format
@@ -95,10 +96,12 @@ def kb_lookup(note: TierInput, draft: Draft) -> Draft:
 
 def criteria(note: TierInput, draft: Draft) -> Draft:
     """Suspected conditions from clinical criteria (kb/criteria) met by the findings of the prose."""
-    inferred, notes = infer_from_criteria(note.doc, [*note.unclaimed, *note.doc.value_spans(_PROSE_FIELDS)],
-                                          draft.record, engine=note.engine)
+    spans = [*note.unclaimed, *note.doc.value_spans(_PROSE_FIELDS)]
+    inferred, notes = infer_from_criteria(note.doc, spans, draft.record, engine=note.engine)
     _extend(draft.record, inferred)
     draft.notes.extend(notes)
+    # serology read as a whole (kb/criteria/serology.tsv): lab lines and prose both carry hepatitis markers
+    draft.notes.extend(mark_past_serology(note.doc, [*spans, *note.doc.value_spans(_TEST_FIELDS)], draft.record))
     return draft
 
 
