@@ -43,6 +43,7 @@ class SerologyFinding(BaseModel):
     kind: str
     positive: bool
     clause: tuple[int, int]
+    sentence: tuple[int, int]     # with its stop: a condition named there is read from the markers
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +55,12 @@ def _table() -> tuple[tuple[_Marker, ...], dict[str, frozenset[str]]]:
         else:
             markers.append(_Marker(group=row["group"], kind=row["kind"], pattern=regex.compile(row["pattern"])))
     return tuple(markers), conditions
+
+
+@lru_cache(maxsize=1)
+def _any_name() -> regex.Pattern[str]:
+    markers, _ = _table()
+    return regex.compile("|".join(f"(?:{m.pattern.pattern})" for m in markers if m.kind == "name"))
 
 
 def _pieces(pattern: regex.Pattern[str], start: int, end: int, folded: str) -> list[tuple[int, int]]:
@@ -88,8 +95,13 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
     markers, conditions = _table()
     words = _result_words(folded)
     found: list[SerologyFinding] = []
+    names = _any_name()
     for start, end in spans:
+        if not names.search(folded, start, end):      # no hepatitis virus named: nothing to read (most notes)
+            continue
         for sentence in _pieces(_SENTENCE_END, start, end, folded):
+            if not names.search(folded, *sentence):
+                continue
             group = None
             for clause in _pieces(_CLAUSE_END, *sentence, folded):
                 group = _group_named(folded, clause, markers) or group
@@ -101,13 +113,14 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
                     continue
                 positive = {p for p, _ in results}
                 if len(positive) == 1:        # "positive ... negative" in one clause: unclear, not read
-                    found.append(SerologyFinding(group=group, kind=kind, positive=positive.pop(), clause=clause))
+                    found.append(SerologyFinding(group=group, kind=kind, positive=positive.pop(), clause=clause,
+                                                 sentence=(sentence[0], min(sentence[1] + 1, end))))
     return found
 
 
-def past_or_immune(findings: list[SerologyFinding]) -> dict[str, list[tuple[int, int]]]:
-    """Groups whose markers show past infection or immunity and no current infection, with their clauses."""
-    out: dict[str, list[tuple[int, int]]] = {}
+def past_or_immune(findings: list[SerologyFinding]) -> dict[str, list[SerologyFinding]]:
+    """Groups whose markers show past infection or immunity and no current infection, with their findings."""
+    out: dict[str, list[SerologyFinding]] = {}
     for group in {f.group for f in findings}:
         mine = [f for f in findings if f.group == group]
         current_positive = any(f.kind == "current" and f.positive for f in mine)
@@ -115,7 +128,7 @@ def past_or_immune(findings: list[SerologyFinding]) -> dict[str, list[tuple[int,
         immune = any(f.kind == "immunity" and f.positive for f in mine)
         antibody = any(f.kind == "antibody" and f.positive for f in mine)
         if not current_positive and (immune or (antibody and current_negative)):
-            out[group] = [f.clause for f in mine]
+            out[group] = mine
     return out
 
 
@@ -124,8 +137,8 @@ def mark_past_serology(doc: TextDoc, spans: list[tuple[int, int]], record: Compa
     serology shows past infection or immunity; one trace note per group."""
     _, conditions = _table()
     notes = []
-    for group, clauses in sorted(past_or_immune(find_serology(doc, spans)).items()):
-        sentences = _sentences_of(doc.fold, clauses)
+    for group, mine in sorted(past_or_immune(find_serology(doc, spans)).items()):
+        clauses, sentences = [f.clause for f in mine], [f.sentence for f in mine]
 
         def inside(item) -> bool:
             located = [e.span for e in item.evidence if e.span]
@@ -143,13 +156,3 @@ def mark_past_serology(doc: TextDoc, spans: list[tuple[int, int]], record: Compa
                      f"({len(clauses)} marker clause(s)); {marked} item(s) marked historical")
     return notes
 
-
-def _sentences_of(folded: str, clauses: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The sentences holding the marker clauses (a condition named there, "resolved hepatitis B" or the
-    "Hep A" of "Hep A total antibody positive", is read from the markers)."""
-    out = []
-    for lo, hi in clauses:
-        starts = [m.end() for m in _SENTENCE_END.finditer(folded, 0, lo)]
-        stop = _SENTENCE_END.search(folded, hi)
-        out.append((starts[-1] if starts else 0, stop.end() if stop else len(folded)))
-    return out
