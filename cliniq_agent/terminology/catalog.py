@@ -384,5 +384,5 @@ class TerminologyKB:
 
 
 @lru_cache(maxsize=4)
-def _cached(kb_dir: str, user_db: str, stamp: int) -> TerminologyKB:  # noqa: ARG001 (stamp keys the cache)
-    return TerminologyKB(Path(kb_dir), UserTerminologyDB(Path(user_db)))
+def _cached(kb_dir: str, user_db: str, stamp: int) -> TerminologyKB:  # stamp keys the cache; 0: no file
+    return TerminologyKB(Path(kb_dir), UserTerminologyDB(Path(user_db), absent=stamp == 0))

@@ -48,8 +48,12 @@ def default_path(*, create: bool = True) -> Path:
 class UserTerminologyDB:
     """Read/write access to the imported tables; a missing file reads as empty."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, absent: bool = False) -> None:
+        """``absent``: the caller has just seen that the file does not exist and will build a new reader when it
+        appears (``TerminologyKB.load`` stats it per document): lookups then read as empty without a ``stat``
+        each (about twenty per eICR)."""
         self.path = path or default_path()
+        self._absent = absent
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path)
@@ -57,7 +61,7 @@ class UserTerminologyDB:
         return connection
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        return not self._absent and self.path.is_file()
 
     def replace_system(self, system: str, concepts: Iterable[UserConcept], names: Iterable[tuple[str, str, str]],
                        *, file: str, skipped: int) -> tuple[int, int]:
