@@ -1,0 +1,70 @@
+"""Trap constructions of issue 13 (narrative precision), one per ConText row family, in en/es/pt/fr/vi:
+a test done *for* a disease with no result yet, a relative or another person as the subject of the sentence,
+travel to / living in an area where a disease circulates, post-exposure prophylaxis, the conditional of
+hearsay ("un voisin aurait ..."). Each must report nothing; the positives check that a result written in the
+same sentence still reports the disease. Sentences written for this test (none from any test set).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cliniq_agent import extract
+
+TRAPS = {
+    "test_for_pending": [
+        ("en", "Throat swab for diphtheria culture taken this morning; awaiting the lab."),
+        ("en", "Serology for leptospirosis drawn, will call with results."),
+        ("es", "Se enviaron muestras para leptospirosis; en espera."),
+        ("pt", "Amostra para leptospirose enviada ao laboratório; aguardamos."),
+        ("fr", "Sérologie pour la leptospirose envoyée ; on attend."),
+        ("vi", "Đã gửi xét nghiệm bệnh xoắn khuẩn vàng da, chưa có kết quả."),
+    ],
+    "relative_subject": [
+        ("en", "Husband recently started treatment for tuberculosis."),
+        ("es", "Esposo en tratamiento por tuberculosis desde marzo."),
+        ("pt", "Marido em tratamento para tuberculose desde março."),
+        ("fr", "Mari sous traitement pour une tuberculose depuis mars."),
+        ("vi", "Chồng đang điều trị bệnh lao từ tháng ba."),
+        ("pt", "A vizinha contou que o marido dela pegou tuberculose."),
+    ],
+    "area": [
+        ("es", "Regresó hace poco de una zona con fiebre amarilla; sin síntomas."),
+        ("pt", "Voltou de uma área endêmica de malária há uma semana; afebril."),
+        ("fr", "Séjour dans un pays où sévit le choléra ; pas de diarrhée."),
+        ("vi", "Vừa đi công tác ở vùng dịch tả về, không tiêu chảy."),
+    ],
+    "pep": [
+        ("es", "Inició profilaxis posexposición para VIH tras una punción accidental."),
+        ("pt", "Profilaxia pós-exposição ao HIV prescrita após acidente com agulha."),
+        ("fr", "Traitement post-exposition VIH prescrit après accident d'exposition au sang."),
+    ],
+    "hearsay_conditional": [
+        ("es", "Un compañero de clase tendría tuberculosis, según los rumores."),
+        ("pt", "Um colega de trabalho teria tuberculose."),
+        ("fr", "Un collègue de bureau aurait une tuberculose."),
+    ],
+}
+
+POSITIVES = [
+    ("en", "Serology for leptospirosis came back positive."),
+    ("es", "PCR para leptospirosis positiva."),
+    ("pt", "PCR para leptospirose positivo."),
+    ("fr", "PCR pour la leptospirose positive."),
+    ("en", "Husband with cough; patient's sputum culture grew M. tuberculosis."),
+]
+
+CASES = [(category, language, text) for category, rows in TRAPS.items() for language, text in rows]
+
+
+@pytest.mark.parametrize(("category", "language", "text"), CASES,
+                         ids=[f"{c}-{l}-{i}" for i, (c, l, _) in enumerate(CASES)])
+def test_trap_construction_reports_nothing(category: str, language: str, text: str) -> None:
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert not record.reportable, f"{category}/{language}: {text!r} -> {[r.name for r in record.reportable]}"
+
+
+@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=[f"pos-{l}-{i}" for i, (l, _) in enumerate(POSITIVES)])
+def test_result_in_the_sentence_still_reports(language: str, text: str) -> None:
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert record.reportable, f"{language}: {text!r} lost its reportable condition"
