@@ -16,7 +16,7 @@ from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.core.dates import normalize_date
 from cliniq_agent.text.lines.fields import to_ucum
 from cliniq_agent.text.markers.markers import CodeMarker, find_bare_codes, find_code_markers
-from cliniq_agent.text.result_words import interpret, numeric_value
+from cliniq_agent.text.result_words import interpret, numeric_value, trailing_interpretation
 from cliniq_agent.core.schema import Condition, Evidence, Immunization, Lab, Med, Tier
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.textnorm import fold
@@ -73,6 +73,29 @@ def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
             cursor = index + 1
     clauses.append((cursor, end))
     return [Clause(span=_trim(text, s)) for s in clauses if text[s[0]:s[1]].strip()]
+
+
+_COMMA = regex.compile(r",\s+")
+
+
+def split_results(text: str, clause: Clause) -> list[Clause]:
+    """A lab clause listing several results ("Shigella negative, Salmonella positive") split at a comma between
+    two parts that each end with their own result words, so each test keeps its own result ("MTB detected, no
+    rifampin resistance" and "positive, final" stay whole)."""
+    commas = list(_COMMA.finditer(text, clause.span[0], clause.span[1]))
+    if not commas:
+        return [clause]
+    bounds = [clause.span[0]] + [c.end() for c in commas]
+    ends = [c.start() for c in commas] + [clause.span[1]]
+    parts = list(zip(bounds, ends))
+    out, cursor = [], clause.span[0]
+    for (start, end), (next_start, next_end) in zip(parts, parts[1:]):
+        if trailing_interpretation(text[start:end]) is not None \
+                and trailing_interpretation(text[next_start:next_end]) is not None:
+            out.append(Clause(span=(cursor, end)))
+            cursor = next_start
+    out.append(Clause(span=(cursor, clause.span[1])))
+    return out
 
 
 def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -276,5 +299,7 @@ def _split_result(raw: str) -> tuple[str, str]:
         match = separator.search(raw)
         if match and match.start() > 0 and (separator is not _RESULT_SEPS[-1] or interpret(raw[match.end():])):
             return raw[: match.start()], raw[match.end():]
+    tail = trailing_interpretation(raw)
+    if tail is not None:   # "Salmonella dương tính", "HBsAg positive": the clause ends with its result words
+        return raw[:tail].rstrip(), raw[tail:].rstrip(" .;")
     return raw, ""
-

@@ -35,6 +35,18 @@ def interpretation_span(text: str) -> tuple[int, int] | None:
     return match.span() if match else None
 
 
+def trailing_interpretation(text: str) -> int | None:
+    """Where an interpretation phrase that ends ``text`` (after a space, not the whole text) starts:
+    "Salmonella dương tính", "HBsAg positive"."""
+    stripped = fold(text).rstrip(" .;")
+    pattern, _ = _interpretation_pattern()
+    for match in pattern.finditer(stripped):
+        if match.end() == len(stripped) and match.start() > 0 and stripped[match.start() - 1] == " " \
+                and stripped[:match.start()].strip():
+            return match.start()
+    return None
+
+
 def numeric_value(text: str | None) -> tuple[str, str | None] | None:
     """First number in ``text`` with the unit written after it (as written; callers map to UCUM)."""
     if not text:

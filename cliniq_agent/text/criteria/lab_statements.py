@@ -58,6 +58,7 @@ class LabStatement(BaseModel):
     test: str                 # persisting | current | other: what the clause says was measured
     disease_name: bool        # the text_links row names the disease ("dx"), not an organism or test
     specimen: str | None = None   # the clause's words a row's `require` asked for ("CSF", "blood"): invasive disease
+    inherited: bool = False       # a clause without an organism continuing the line's previous one ("…, RNA not detected")
 
 
 @lru_cache(maxsize=1)
@@ -187,8 +188,11 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     statements = []
     words = _result_words(folded)
     for start, end in spans:
+        previous: list[LabStatement] = []    # the statements of the last clause that had one (same line)
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
+            if previous and "\n" in folded[previous[-1].span[1]:clause[0]]:
+                previous = []
             if not _has_result(folded, clause, words):   # no result word at all: no statement (no organism scan)
                 continue
             key, offsets = _key_with_offsets(folded, *clause)
@@ -196,7 +200,9 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 continue
             organisms = _organisms(kb, key, offsets)
             if not organisms:
+                statements.extend(_elliptical(doc, clause, previous, engine, words))
                 continue
+            found_here = len(statements)
             for condition, span, row, disease_name, specimen in organisms:
                 verdict = engine.assess(doc, span)
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
@@ -213,7 +219,41 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                                                positive=positive, row=row, disease_name=disease_name,
                                                specimen=text[specimen[0]:specimen[1]] if specimen else None,
                                                test=_test_of(folded, span, result_span, clause)))
+            if len(statements) > found_here:
+                previous = statements[found_here:]
     return statements
+
+
+def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStatement], engine: ContextEngine,
+                words: LiteralOccurrences) -> list[LabStatement]:
+    """A clause that names a test of current infection and a negative result but no organism ("…, RNA not
+    detected", "…, IgM négative", "…, surface antigen negative") continues the organism of the line's previous
+    statement: serology panels are written as one organism followed by its markers. Only negative results are
+    carried over: they are what tells a resolved or past infection (a reactive persisting marker) from a case."""
+    folded = doc.fold
+    if not previous:
+        return []
+    kinds = _test_kinds()
+    test = kinds.current.search(folded, *clause)
+    if test is None:
+        return []
+    verdict = engine.assess(doc, test.span())
+    if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
+        return []
+    results = [(pos, s) for pos, s in _results(folded, clause, verdict.language, words)
+               if _tokens_between(folded, test.span(), s) <= _MAX_TOKENS_APART]
+    if not results or any(pos for pos, _ in results):
+        return []
+    result_span = min(results, key=lambda r: _tokens_between(folded, test.span(), r[1]))[1]
+    out, seen = [], set()
+    for statement in previous:
+        if statement.condition in seen:
+            continue
+        seen.add(statement.condition)
+        out.append(LabStatement(condition=statement.condition, span=test.span(), result_span=result_span,
+                                positive=False, row=statement.row, test="current", disease_name=False,
+                                inherited=True))
+    return out
 
 
 def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
@@ -228,6 +268,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                             for item in getattr(record, name) if _coded(item) for e in item.evidence if e.span])
     seen: set[tuple[str, bool]] = set()
     found = find_lab_statements(doc, spans, engine=engine, kb=kb)
+    found += _group_statements(doc, found)
     negative_current = {s.condition for s in found if not s.positive and s.test == "current"
                         and s.condition in _test_kinds().conditions}
     positive = {s.condition for s in found if s.positive}
@@ -241,6 +282,8 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                 if any(e.span and e.span[0] < statement.span[1] and statement.span[0] < e.span[1] for e in item.evidence):
                     item.assertion = Assertion.HISTORICAL
             continue
+        if statement.inherited:    # no organism written in it: it only weighs against a persisting marker
+            continue
         if skip_index.overlaps(statement.span):    # another tier already coded this mention
             continue
         if statement.positive and _codes_of(kb, statement.condition) & present:   # the diagnosis is already there
@@ -253,6 +296,10 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
         if not statement.disease_name and statement.condition not in {
                 link.condition for _, link in kb.text_links.match(name, "lab")}:
             name = text[lo:hi]   # "CT" links only in "GC/CT NAAT", "lậu" only before "dương tính": keep the words
+            condition = kb.condition(statement.condition)
+            if condition is not None and statement.condition not in {
+                    link.condition for _, link in kb.text_links.match(name, "lab")}:
+                name = f"{name} ({condition.name})"   # "CT+" read apart from its "GC": say which organism it is
         if statement.specimen:   # "CSF culture grew H. influenzae": the sterile site makes it invasive disease
             name = f"{name} ({statement.specimen})"
         result = text[statement.result_span[0]:statement.result_span[1]].strip()
@@ -270,6 +317,34 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                                 specimen=statement.specimen, assertion=Assertion.PRESENT, evidence=evidence))
         notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
     return out, notes
+
+
+@lru_cache(maxsize=1)
+def _organism_groups() -> tuple[tuple[str, str, object], ...]:
+    """(mechanism condition, group condition, organism pattern) of the `organism_group` rows."""
+    out = []
+    for row in kb_table("criteria", "result_statements.tsv"):
+        if row["class"] == "organism_group":
+            source, target = row["conditions"].split(">")
+            out.append((source.strip(), target.strip(), regex.compile(row["pattern"])))
+    return tuple(out)
+
+
+def _group_statements(doc: TextDoc, found: list[LabStatement]) -> list[LabStatement]:
+    """A positive mechanism statement ("KPC positive") on a line that names an organism of a group ("Klebsiella
+    pneumoniae") also stands for the group's condition (carbapenem-resistant Enterobacterales)."""
+    folded, out = doc.fold, []
+    for statement in found:
+        if not statement.positive:
+            continue
+        line = (folded.rfind("\n", 0, statement.span[0]) + 1, len(folded))
+        newline = folded.find("\n", statement.span[1])
+        if newline >= 0:
+            line = (line[0], newline)
+        for source, target, pattern in _organism_groups():
+            if statement.condition == source and pattern.search(folded, *line):
+                out.append(statement.model_copy(update={"condition": target, "disease_name": True}))
+    return out
 
 
 def _codes_of(kb: TerminologyKB, condition: str) -> set[str]:

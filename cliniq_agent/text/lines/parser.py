@@ -21,7 +21,7 @@ from cliniq_agent.text.lines.fields import (
 )
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lines.labels import LabelledLine
-from cliniq_agent.text.mentions import Clause, build_item, split_clauses
+from cliniq_agent.text.mentions import Clause, build_item, split_clauses, split_results
 from cliniq_agent.core.schema import CompactRecord, Evidence, Tier
 
 _PATIENT_FIELDS = {"patient.name": "name", "patient.race": "race", "patient.ethnicity": "ethnicity",
@@ -91,7 +91,8 @@ def _apply_line(record: CompactRecord, doc: TextDoc, line: LabelledLine, engine:
         record.social.evidence.append(_evidence(text, line))
     elif field in _LIST_FIELDS and not _NONE_VALUE.match(value):
         for clause in split_clauses(text, line.value_span):
-            _apply_clause(record, doc, line, clause, engine)
+            for part in split_results(text, clause) if field == "labs" else [clause]:
+                _apply_clause(record, doc, line, part, engine)
 
 
 def _apply_clause(record: CompactRecord, doc: TextDoc, line: LabelledLine, clause: Clause, engine: ContextEngine) -> None:

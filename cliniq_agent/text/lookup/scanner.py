@@ -127,8 +127,9 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
         key = scan.key_of(index, length)
         cased = cased_names.get(surface.strip(), ()) if last - first <= longest_cased else ()
         hits = cased or folded_names.get(key, ())
-        if len(surface) <= 4 and not cased:
-            hits = [h for h in hits if len(key) > 3]  # tiny lower-case words are not abbreviations
+        if len(surface) <= 4 and not cased and surface.isascii():
+            # tiny lower-case ASCII words are not abbreviations; an accented one ("sởi", "cúm") is a spelled word
+            hits = [h for h in hits if len(key) > 3]
         for system, code in hits:
             mention = _mention(text, (first, last), system, code, kb)
             if mention is not None:

@@ -1,0 +1,100 @@
+"""Issue 13 recall: results written the way clinicians talk, and serology panels read as a whole.
+
+Every sentence was written for this test (none comes from an evaluation set). Each exercises one general piece:
+- a serology panel: a marker that stays reactive after cure (HCV antibody, anti-HBc, HAV IgG) with a negative test
+  of current infection on the same line (RNA, HBsAg, IgM), even when that test is written without its organism
+  ("…, RNA not detected") — a past or resolved infection, not a case (kb/criteria/result_statements.tsv);
+- sign shorthand for paired STI NAATs ("CT+ GC-"): a plus ends the scope of the next test's minus
+  (kb/context/triggers_any.tsv) and "CT"/"NG" next to each other name their organisms (text_links.tsv);
+- a labelled lab line whose clause ends with its result words ("Salmonella dương tính");
+- an accented short disease name ("sởi") is a word, not an abbreviation (text/lookup/scanner.py);
+- carbapenemase names with an Enterobacterales organism: carbapenemase-producing organism and CRE (RCTC).
+"""
+
+import pytest
+
+from cliniq_agent.api import extract
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.result_words import trailing_interpretation
+from cliniq_agent.core.schema import Assertion
+
+HBV, HAV, HCV, CT, GC, TB, SAL, MEAS = ("66071002", "40468003", "50711007", "240589008", "15628003", "56717001",
+                                        "302231008", "14189004")
+CRE, CPO = "712662001", "734350003"
+
+
+def _reportable(text: str) -> set[str]:
+    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
+
+
+@pytest.mark.parametrize("text", [
+    "Pre-op screening: hepatitis B core antibody reactive, surface antigen nonreactive; no treatment needed.",
+    "Chequeo laboral: anti-HBc reactivo y HBsAg negativo, transaminasas normales.",
+    "Doadora de sangue: anti-HBc reagente, HBsAg não reagente.",
+    "Bilan prénatal : hepatitis A IgG positive, IgM négative, immunité ancienne.",
+    "Routine labs before chemo: hepatitis A IgG reactive, IgM nonreactive.",
+    "Seguimiento: anti-VHC positivo tras tratamiento, ARN indetectable.",
+    "Contrôle post-traitement : anticorps anti-VHC positifs, ARN indétectable.",
+    "Tái khám sau điều trị: anti-HCV dương tính, RNA không phát hiện.",
+])
+def test_resolved_serology_is_not_a_case(text):
+    assert _reportable(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the same panels with a positive test of current infection stay cases
+    ("Pre-op screening: anti-HBc reactive, HBsAg reactive, referred to hepatology.", {HBV}),
+    ("Hepatitis A IgG positive, IgM positive, jaundice for a week.", {HAV}),
+    ("Tái khám: anti-HCV dương tính, HCV RNA dương tính, tải lượng cao.", {HCV}),
+    # IgM anti-HAV written in the Spanish / French order
+    ("Ictericia y coluria desde el lunes; IgM anti-VHA positiva.", {HAV}),
+    ("Ictère fébrile au retour du Maroc ; IgM anti-VHA positives.", {HAV}),
+])
+def test_current_infection_markers_are_read(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Seen at the STI clinic, first-void urine NAAT CT+ GC- this morning.", {CT}),
+    ("Clinic follow-up, vaginal swab: CT- GC+, ceftriaxone given.", {GC}),
+    ("Consulta de ITS; exudado cervical CT+ GC-, se indica doxiciclina.", {CT}),
+    ("Consulta de IST, urina de primeiro jato: CT+ NG-.", {CT}),
+    ("Consultation CeGIDD, auto-prélèvement vaginal CT+ GC-.", {CT}),
+    ("Khám bệnh lây qua đường tình dục, dịch cổ tử cung CT+ GC-.", {CT}),
+])
+def test_sign_shorthand_for_paired_naats(text, expected):
+    assert _reportable(text) == expected
+
+
+def test_plus_sign_keeps_the_previous_test_present():
+    engine = ContextEngine.default()
+    text = "Swab result CT+ GC- today"
+    ct, gc = text.index("CT"), text.index("GC")
+    assert engine.assess(text, (ct, ct + 2)).assertion is Assertion.PRESENT
+    assert engine.assess(text, (gc, gc + 2)).assertion is Assertion.NEGATED
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ho ra máu 2 tháng, sụt cân. PCR lao dương tính, bắt đầu điều trị.", {TB}),
+    ("Xét nghiệm: Shigella âm tính, Salmonella dương tính.", {SAL}),
+    ("Trẻ 3 tuổi sốt cao, phát ban toàn thân, chưa tiêm chủng. Nghi sởi, đã báo y tế dự phòng.", {MEAS}),
+])
+def test_vietnamese_short_results_and_names(text, expected):
+    assert _reportable(text) == expected
+
+
+def test_trailing_result_words_split_a_lab_clause():
+    assert trailing_interpretation("Salmonella dương tính.") == len("Salmonella ")
+    assert trailing_interpretation("Hepatitis B surface antigen not detected") == len("Hepatitis B surface antigen ")
+    assert trailing_interpretation("positive") is None
+    assert trailing_interpretation("positive culture") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ICU screening: rectal swab grew Klebsiella oxytoca, NDM detected; contact precautions.", {CRE, CPO}),
+    ("Infección urinaria por E. coli productora de OXA-48, aislamiento de contacto.", {CRE, CPO}),
+    ("Bacteremia por Enterobacter cloacae resistente a carbapenémicos; se inicia ceftazidima-avibactam.", {CRE}),
+    ("Carbapenemase VIM detected in a Pseudomonas aeruginosa from sputum.", {CPO}),
+])
+def test_carbapenemase_with_enterobacterales(text, expected):
+    assert _reportable(text) == expected
