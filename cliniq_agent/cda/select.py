@@ -32,6 +32,9 @@ _BY_TEMPLATE = regex.compile(r"(?<![\w\]\).*/@:-])//cda:(?P<local>[A-Za-z_][\w.-
                              r"\[(?P<pred>(?:cda:templateId/)?@root='[^']*'(?: or (?:cda:templateId/)?@root='[^']*')*)\]")
 _ROOT_TERM = regex.compile(r"(?P<child>cda:templateId/)?@root='(?P<root>[^']*)'")
 _TEMPLATE_ID = f"{{{NSMAP['cda']}}}templateId"
+# A rewritten expression that is nothing but one narrowed variable and its template predicate.
+_BY_TEMPLATE_VARIABLE = regex.compile(r"\$(?P<name>cda_[A-Za-z_][\w.-]*__\d+)"
+                                      r"\[(?:cda:templateId/)?@root='[^']*'(?: or (?:cda:templateId/)?@root='[^']*')*\]")
 
 _local = threading.local()
 
@@ -41,12 +44,16 @@ Binding = tuple[str, str, frozenset[str] | None, bool]
 
 
 class _Indexed:
-    """A compiled rewritten XPath and the variables it needs bound."""
+    """A compiled rewritten XPath and the variables it needs bound.
 
-    __slots__ = ("xpath", "tags")
+    ``shape`` says when the template index alone answers: "whole" — the expression is one template-narrowed step
+    (``//cda:observation[cda:templateId/@root='…']``), whose candidates are exactly its result; "first" — a single
+    path (no union) that starts with one, so no candidates means no result. libxml2 runs only when it must."""
 
-    def __init__(self, xpath: etree.XPath, tags: tuple[Binding, ...]) -> None:
-        self.xpath, self.tags = xpath, tags
+    __slots__ = ("xpath", "tags", "shape")
+
+    def __init__(self, xpath: etree.XPath, tags: tuple[Binding, ...], shape: str | None) -> None:
+        self.xpath, self.tags, self.shape = xpath, tags, shape
 
 
 def _by_template(expr: str) -> tuple[str, list[Binding]]:
@@ -97,8 +104,18 @@ def _compiled(expr: str) -> _Indexed:
     found = cache.get(expr)
     if found is None:
         rewritten, tags = _rewrite(expr)
-        found = cache[expr] = _Indexed(etree.XPath(rewritten, namespaces=NSMAP), tags)
+        found = cache[expr] = _Indexed(etree.XPath(rewritten, namespaces=NSMAP), tags, _shape(rewritten, tags))
     return found
+
+
+def _shape(rewritten: str, tags: tuple[Binding, ...]) -> str | None:
+    """"whole", "first" or None (see ``_Indexed``) for a rewritten expression whose first binding is narrowed."""
+    if not tags or tags[0][2] is None or not rewritten.startswith(f"${tags[0][0]}["):
+        return None
+    match = _BY_TEMPLATE_VARIABLE.fullmatch(rewritten)
+    if match is not None and match["name"] == tags[0][0]:
+        return "whole"
+    return "first" if "|" not in _STRING_LITERAL.sub("", rewritten) else None
 
 
 class DocumentSelector:
@@ -118,6 +135,11 @@ class DocumentSelector:
 
     def __call__(self, expr: str) -> list:
         indexed = _compiled(expr)
+        if indexed.shape is not None:
+            name, tag, roots, own = indexed.tags[0]
+            candidates = self._narrowed(tag, roots, own)  # type: ignore[arg-type]  # shape implies roots
+            if indexed.shape == "whole" or not candidates:
+                return candidates
         bound = {name: self._elements(tag) if roots is None else self._narrowed(tag, roots, own)
                  for name, tag, roots, own in indexed.tags}
         return indexed.xpath(self._root, **bound)
