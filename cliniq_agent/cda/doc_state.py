@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from cliniq_agent.cda.rules import CdaKb, EntryRule, ScopedRule, SectionRule
 from cliniq_agent.cda.narrative import NarrativeIndex
-from cliniq_agent.cda.elements import Element, Locator, attr, child, is_true, local_name
+from cliniq_agent.cda.elements import Element, Locator, attr, child, is_true
 from cliniq_agent.cda.select import DocumentSelector
 from cliniq_agent.core.schema import Assertion, Evidence, Tier
 
@@ -46,11 +46,10 @@ class ParseContext:
 
     def section_of(self, el: Element) -> SectionRef | None:
         """The nearest enclosing section (entries belong to their innermost section)."""
-        node = el.getparent()
-        while node is not None:
-            if local_name(node) == "section":
+        for node in el.iterancestors():
+            tag = node.tag
+            if tag.__class__ is str and tag[tag.find("}") + 1:] == "section":  # local_name, inlined: a hot loop
                 return self.sections.get(node)
-            node = node.getparent()
         return None
 
     def claimed_matches(self, rules: Iterable[R]) -> Iterator[tuple[R, Element, SectionRef | None]]:
