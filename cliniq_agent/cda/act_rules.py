@@ -7,9 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from lxml import etree
 
-from cliniq_agent.cda.rules import Frozen, ScopedRule, checked, compiled_xpath, read_rules
+from cliniq_agent.cda.navigate import Navigation, navigation
+from cliniq_agent.cda.rules import Frozen, ScopedRule, checked, read_rules
 from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.resources import kb_path
 
@@ -40,8 +40,8 @@ class ActKb(Frozen):
     order_intent: dict[str, str]
     xpaths: dict[str, str]
 
-    def xpath(self, name: str) -> etree.XPath:
-        return compiled_xpath(self.xpaths[name])
+    def xpath(self, name: str) -> Navigation:
+        return navigation(self.xpaths[name])
 
 
 def load_act_kb(folder: Path | None = None) -> ActKb:

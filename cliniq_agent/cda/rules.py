@@ -21,6 +21,7 @@ from cliniq_agent.core.errors import CliniqError
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.schema import VITAL_NAMES, Assertion
 from cliniq_agent.core.xmlsafe import NSMAP
+from cliniq_agent.cda.navigate import Navigation, navigation
 
 Extract = Literal[
     "condition", "lab_result", "lab_order", "medication", "immunization", "vital",
@@ -156,8 +157,9 @@ class CdaKb(Frozen):
         value_set = value_set.strip()
         return value_set in self.rctc_value_sets or value_set.startswith(self.rctc_value_set_prefixes)
 
-    def xpath(self, expr: str) -> etree.XPath:
-        return compiled_xpath(expr)
+    def xpath(self, expr: str) -> Navigation:
+        """``expr`` evaluated relative to an element, its cheap shapes answered without libxml2 (cda/navigate.py)."""
+        return navigation(expr)
 
 
 _local = threading.local()
