@@ -119,7 +119,7 @@ def parse_cda(root: etree._Element, *, source_name: str, kb: CdaKb | None = None
         practitioners=acts.practitioners,
     )
     triggers = collect_triggers(ctx)
-    if kind != "rr" and root.find(f".//{CDA}section") is not None and not triggers:
+    if kind != "rr" and ctx.select.elements(f"{CDA}section") and not triggers:
         ctx.note("no trigger code found (no trigger-code template, no RCTC-marked code)")
     return CdaParse(
         source_name=source_name,

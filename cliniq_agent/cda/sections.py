@@ -44,7 +44,7 @@ def classify(section: Element, kb: CdaKb) -> tuple[SectionRule | None, int | Non
 def read_sections(ctx: ParseContext) -> list[SectionInfo]:
     """SectionInfo for every section in document order; fills ctx.sections for entry lookup."""
     infos: list[SectionInfo] = []
-    for index, section in enumerate(ctx.root.iter(CDA + "section")):
+    for index, section in enumerate(ctx.select.elements(CDA + "section")):
         rule, tier, conflict = classify(section, ctx.kb)
         if conflict:
             ctx.note(conflict, section)

@@ -163,6 +163,11 @@ class DocumentSelector:
             positions = self._positions[tag] = {el: index for index, el in enumerate(self._elements(tag))}
         return sorted(candidates, key=positions.__getitem__)
 
+    def elements(self, tag: str) -> list[Element]:
+        """Every ``tag`` (Clark) element of the document, in document order, from the per-document index: the
+        same list as ``root.iter(tag)`` without another walk of the tree. Shared: do not change it."""
+        return self._elements(tag)
+
     def _elements(self, tag: str) -> list[Element]:
         by_tag = self._by_tag
         if by_tag is None:  # first use: every name the thread's rules have needed, in one walk

@@ -51,7 +51,7 @@ def collect_triggers(ctx: ParseContext) -> list[Trigger]:
                 hits += 1
         if hits == 0:
             ctx.note(f"{template.name} entry carries no usable trigger code", el)
-    for node in _marked(ctx.root, ctx):
+    for node in ctx.select(_MARKED_ANYWHERE):
         if ctx.kb.is_rctc(node.get(SDTC_VALUE_SET)):
             add(_trigger(read_coded(node, ctx), ctx))
     return list(found.values())
@@ -60,6 +60,8 @@ def collect_triggers(ctx: ParseContext) -> list[Trigger]:
 # One name test per branch (libxml2 tests the attribute only on code / value / translation elements, not on
 # every node): the same nodes, in document order, as descendant-or-self::*[@sdtc:valueSet][self::cda:code or …].
 _MARKED = " | ".join(f"descendant-or-self::cda:{name}[@sdtc:valueSet]" for name in ("code", "value", "translation"))
+# The same anywhere in the document, over the document's element index (one walk shared with the entry rules).
+_MARKED_ANYWHERE = " | ".join(f"//cda:{name}[@sdtc:valueSet]" for name in ("code", "value", "translation"))
 
 
 def _marked(el: Element, ctx: ParseContext) -> list[Element]:
