@@ -7,7 +7,7 @@ only in originalText, and originalText may only point (by #ID) into the section 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cliniq_agent.cda.doc_state import ParseContext
 from cliniq_agent.cda.elements import (
@@ -26,8 +26,10 @@ from cliniq_agent.core.schema import Code
 from cliniq_agent.validate import normalize_code
 
 
-@dataclass(frozen=True)
-class Coded:
+class Coded(NamedTuple):
+    """One coding as read (immutable). A named tuple rather than a frozen dataclass: built a hundred times an
+    eICR, and a frozen dataclass pays an object.__setattr__ per field."""
+
     element: Element
     code: str | None
     system_oid: str | None
@@ -54,7 +56,9 @@ class Coded:
 
     def find(self, system: str) -> "Coded | None":
         """First coding (primary, then translations) in ``system`` that has a code."""
-        for coding in self.codings():
+        if self.system == system and self.code:
+            return self
+        for coding in self.translations:
             if coding.system == system and coding.code:
                 return coding
         return None
@@ -168,8 +172,7 @@ def original_text(el: Element | None, ctx: ParseContext) -> str | None:
 
 # ------------------------------------------------------------------ observation values
 
-@dataclass(frozen=True)
-class ObsValue:
+class ObsValue(NamedTuple):
     kind: str
     result: str | None = None  # display of the result as written
     value: str | None = None   # numeric value (PQ / INT / REAL)
