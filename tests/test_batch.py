@@ -161,3 +161,27 @@ def test_ctrl_c_then_resume_finishes_every_input_exactly_once(tmp_path: Path) ->
     rows = _assert_complete(out, 16)
     assert {row["run_id"] for row in first} <= {row["run_id"] for row in rows}, "finished inputs were not redone"
     assert all(name.endswith(".fhir.json") for row in rows for name in row["outputs"])
+
+
+def test_a_result_folder_writes_the_file_and_the_manifest_line_and_clears_a_killed_writers_temp(tmp_path: Path) -> None:
+    from cliniq_agent.batch import CaseResult
+    from cliniq_agent.batch.outputs import ManifestRow, ManifestWriter, ResultFolder, read_manifest
+
+    folder = ResultFolder(tmp_path, "compact")
+    result = CaseResult(case_id="in/a.xml", input="in/a.xml", status="ok", route="cda", ms=12.5,
+                        counts={"conditions": 1}, compact_json='{"conditions": []}', attempts=2)
+    done = folder.finish(result)
+    assert (tmp_path / "results" / "in" / "a.xml.json").read_text(encoding="utf-8") == '{"conditions": []}\n'
+    row = ManifestRow.model_validate_json(done.line)
+    assert (row.case_id, row.status, row.attempts, row.outputs) == ("in/a.xml", "ok", 2, ["results/in/a.xml.json"])
+    assert "compact_json" not in done.line
+    writer = ManifestWriter(tmp_path)
+    writer.add_lines([done.line, folder.finish(CaseResult(case_id="b", input="b", status="rejected", error="x")).line])
+    assert [r.case_id for r in read_manifest(tmp_path)] == ["in/a.xml", "b"]  # flushed before add_lines returns
+    writer.close()
+    partial = tmp_path / "results" / "in" / ".a.xml.json.k3j9.tmp"  # what atomic_write leaves when killed mid-write
+    other = tmp_path / "results" / "in" / ".b.xml.json.x1.tmp"
+    partial.write_text("{", encoding="utf-8")
+    other.write_text("{", encoding="utf-8")
+    folder.remove_partial("in/a.xml")
+    assert not partial.exists() and other.exists()

@@ -12,12 +12,13 @@ never leaves half a JSON file; the NDJSON files are rebuilt from the per-case bu
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError
 
@@ -26,12 +27,13 @@ from cliniq_agent.batch.work import CaseResult
 Format = Literal["compact", "fhir", "fhir-document", "ndjson"]
 MANIFEST = "manifest.jsonl"
 SETTINGS = "batch.json"
+TEMP_SUFFIX = ".tmp"
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -39,6 +41,12 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_partial(path: Path) -> None:
+    """Delete the temporary files a writer of ``path`` that was killed mid-write left behind (see atomic_write)."""
+    for temp in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
+        temp.unlink(missing_ok=True)
 
 
 def case_path(out: Path, case_id: str, suffix: str) -> Path:
@@ -73,6 +81,37 @@ def manifest_row(result: CaseResult, outputs: list[str]) -> ManifestRow:
     return ManifestRow(**result.model_dump(), outputs=outputs)
 
 
+class Finished(NamedTuple):
+    """A case whose result files are written: its manifest line, ready to append, and the few fields the
+    runner's summary and progress read. Made where the case ran (a pool worker), so the parent process —
+    which shares the cores with the workers — only appends a line of text per case."""
+
+    case_id: str
+    status: str
+    route: str | None
+    ms: float
+    line: str  # the manifest.jsonl line (JSON, no newline)
+    peak_rss_mb: float | None = None  # of the process that ran the case (for the benchmark)
+
+
+class ResultFolder(NamedTuple):
+    """Where a batch's result files go, in what format; small and picklable, so every worker writes its own."""
+
+    out: Path
+    output_format: Format
+
+    def finish(self, result: CaseResult) -> Finished:
+        """Write ``result``'s file(s) (atomically) and make its manifest line."""
+        outputs = write_outputs(self.out, result, self.output_format)
+        return Finished(result.case_id, result.status, result.route, result.ms,
+                        manifest_row(result, outputs).model_dump_json(), result.peak_rss_mb)
+
+    def remove_partial(self, case_id: str) -> None:
+        """The temporary files of a case whose writer was killed (a killed worker cannot clean up)."""
+        for path in result_files(self.out, case_id, self.output_format):
+            remove_partial(path)
+
+
 def read_manifest(out: Path) -> list[ManifestRow]:
     """Rows of an existing manifest; a torn last line (the process was killed mid-write) is ignored."""
     path = out / MANIFEST
@@ -88,7 +127,8 @@ def read_manifest(out: Path) -> list[ManifestRow]:
 
 
 class ManifestWriter:
-    """Appends rows, one JSON line each, flushed as they come (a killed batch keeps every finished row)."""
+    """Appends rows, one JSON line each; ``add`` and ``add_lines`` flush before they return, so a killed
+    batch keeps every row it has reported."""
 
     def __init__(self, out: Path, keep: Iterable[ManifestRow] = ()) -> None:
         self.path = out / MANIFEST
@@ -96,7 +136,11 @@ class ManifestWriter:
         self._stream = self.path.open("a", encoding="utf-8")
 
     def add(self, row: ManifestRow) -> None:
-        self._stream.write(row.model_dump_json() + "\n")
+        self.add_lines([row.model_dump_json()])
+
+    def add_lines(self, lines: list[str]) -> None:
+        """Append manifest lines already made (by the workers), in one write."""
+        self._stream.write("".join(line + "\n" for line in lines))
         self._stream.flush()
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """``cliniq-agent batch``: cases in, one result file per case plus a manifest out, on a local pool or Ray.
 
-The runner owns the output folder: it decides what a resumed batch skips, writes every result file
-atomically, appends one manifest row per case as results arrive (so a killed batch keeps every finished
-row), and rebuilds the FHIR Bulk NDJSON files from the per-case bundles at the end.
+The runner owns the output folder: it decides what a resumed batch skips, has every result file written
+atomically (by the local pool's workers themselves; for Ray, here), appends one manifest row per case as
+results arrive (so a killed batch keeps every finished row), and rebuilds the FHIR Bulk NDJSON files from
+the per-case bundles at the end.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from cliniq_agent import __version__
 from cliniq_agent.batch.inputs import Case
 from cliniq_agent.batch.outputs import (
     SETTINGS,
+    TEMP_SUFFIX,
+    Finished,
     Format,
     ManifestRow,
     ManifestWriter,
+    ResultFolder,
     atomic_write,
-    manifest_row,
     read_manifest,
     result_files,
     write_bulk_ndjson,
-    write_outputs,
 )
-from cliniq_agent.batch.work import CaseResult
 from cliniq_agent.core.errors import UsageError
 from cliniq_agent.core.state import RunOptions
 
@@ -111,6 +112,8 @@ def run_batch(cases: list[Case], out: Path, *, options: RunOptions, output_forma
     """Run ``cases`` into ``out``; always returns a summary (Ctrl-C included: ``interrupted`` is set)."""
     settings = BatchSettings(output_format=output_format, options=options)
     todo, keep = plan(cases, out, settings, resume=resume)
+    if resume:
+        _remove_stale_temps(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / SETTINGS, json.dumps({"fingerprint": settings.fingerprint(),
                                              **settings.model_dump(mode="json")}, indent=2) + "\n")
@@ -122,16 +125,17 @@ def run_batch(cases: list[Case], out: Path, *, options: RunOptions, output_forma
     sink.start(total=len(todo), skipped=len(keep))
     clock = time.perf_counter()
     want_fhir: bool | str = "document" if output_format == "fhir-document" else output_format != "compact"
+    folder = ResultFolder(out, output_format)
     try:
-        for result in _results(todo, options=options, workers=workers, engine=engine, want_fhir=want_fhir,
-                               ray_address=ray_address):
-            outputs = write_outputs(out, result, output_format)
-            manifest.add(manifest_row(result, outputs))
-            summary.statuses[result.status] += 1
-            if result.route:
-                summary.routes[result.route] += 1
-            summary.latencies_ms.append(result.ms)
-            sink.advance(result)
+        for finished in _finished(todo, folder, options=options, workers=workers, engine=engine,
+                                  want_fhir=want_fhir, ray_address=ray_address):
+            manifest.add_lines([done.line for done in finished])  # flushed before anything reports them
+            for done in finished:
+                summary.statuses[done.status] += 1
+                if done.route:
+                    summary.routes[done.route] += 1
+                summary.latencies_ms.append(done.ms)
+                sink.advance(done)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -143,17 +147,26 @@ def run_batch(cases: list[Case], out: Path, *, options: RunOptions, output_forma
     return summary
 
 
-def _results(cases: list[Case], *, options: RunOptions, workers: int, engine: EngineKind, want_fhir: bool | str,
-             ray_address: str | None) -> Iterator[CaseResult]:
+def _remove_stale_temps(out: Path) -> None:
+    """Temporary files of writers killed with the whole batch (kill -9 of the process group): never results."""
+    for temp in out.rglob(f".*{TEMP_SUFFIX}"):
+        if temp.is_file():
+            temp.unlink(missing_ok=True)
+
+
+def _finished(cases: list[Case], folder: ResultFolder, *, options: RunOptions, workers: int, engine: EngineKind,
+              want_fhir: bool | str, ray_address: str | None) -> Iterator[list[Finished]]:
+    """Finished cases, in the groups they arrive in, with their result files written."""
     if not cases:
         return iter(())
     if engine == "ray":
         from cliniq_agent.scale import run_cases_on_ray
 
-        return run_cases_on_ray(cases, options=options, actors=workers, want_fhir=want_fhir, address=ray_address)
+        results = run_cases_on_ray(cases, options=options, actors=workers, want_fhir=want_fhir, address=ray_address)
+        return ([folder.finish(result)] for result in results)
     from cliniq_agent.batch.pool import LocalPool
 
-    return LocalPool(workers, options, want_fhir=want_fhir).run(cases)
+    return LocalPool(workers, options, folder, want_fhir=want_fhir).run(cases)
 
 
 class ProgressSink:
@@ -162,8 +175,8 @@ class ProgressSink:
     def start(self, *, total: int, skipped: int) -> None:
         """Called once before the first result."""
 
-    def advance(self, result: CaseResult) -> None:
-        """Called once per finished case."""
+    def advance(self, result: Finished) -> None:
+        """Called once per finished case (its manifest row is written)."""
 
     def stop(self) -> None:
         """Called once at the end (also on Ctrl-C)."""
