@@ -224,7 +224,7 @@ def run_throughput(data: Path, *, limit: int | None, console: Console | None = N
 def print_throughput(rows: list[Measured], console: Console) -> None:
     table = Table(title="throughput (deterministic route, trace persisted; rates exclude warm-up)")
     for column in ("data", "back end", "docs", "warm-up s", "docs/s", "docs/CPU-s", "p50 ms", "p95 ms",
-                   "peak RSS/worker MiB", "efficiency", "CPU ms/doc parent | workers", "parent CPU share", "errors"):
+                   "peak RSS/worker MiB", "efficiency", "errors"):
         table.add_column(column)
     for row in rows:
         single = next((r for r in rows if r.data == row.data and r.backend == "batch --workers 1"), None)
@@ -232,18 +232,25 @@ def print_throughput(rows: list[Measured], console: Console) -> None:
                       else "-")
         table.add_row(row.data, row.backend, str(row.docs), f"{row.warmup_s:.1f}", f"{row.rate:.1f}",
                       f"{row.cpu_rate:.1f}" if row.cpu_rate else "-", f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}",
-                      f"{row.peak_rss_mb:.0f}", efficiency, *_cpu_cells(row), str(row.errors))
+                      f"{row.peak_rss_mb:.0f}", efficiency, str(row.errors))
     console.print(table)
+    _print_cpu_split(rows, console)
     _print_projection(rows, console)
 
 
-def _cpu_cells(row: Measured) -> tuple[str, str]:
-    """The parent's and the workers' CPU per document, and the parent's share of their sum."""
-    if row.parent_cpu_ms is None or row.worker_cpu_ms is None:
-        return "-", "-"
-    total = row.parent_cpu_ms + row.worker_cpu_ms
-    share = f"{100 * row.parent_cpu_ms / total:.1f}%" if total > 0 else "-"
-    return f"{row.parent_cpu_ms:.2f} | {row.worker_cpu_ms:.1f}", share
+def _print_cpu_split(rows: list[Measured], console: Console) -> None:
+    """Where the CPU of the batch back ends goes, per document: the parent process (which shares the cores with
+    the workers) and its workers (for Ray: every process Ray started here, actors and Ray's own daemons)."""
+    table = Table(title="CPU per document, batch back ends (steady state): the parent's share is taken from the workers")
+    for column in ("data", "back end", "parent CPU ms/doc", "workers CPU ms/doc", "parent share"):
+        table.add_column(column, justify="left" if column in ("data", "back end") else "right")
+    for row in rows:
+        if row.parent_cpu_ms is None or row.worker_cpu_ms is None:
+            continue
+        total = row.parent_cpu_ms + row.worker_cpu_ms
+        table.add_row(row.data, row.backend, f"{row.parent_cpu_ms:.2f}", f"{row.worker_cpu_ms:.1f}",
+                      f"{100 * row.parent_cpu_ms / total:.1f}%" if total > 0 else "-")
+    console.print(table)
 
 
 def _print_projection(rows: list[Measured], console: Console) -> None:
