@@ -7,6 +7,8 @@ the LLM on, the language models the options name are loaded into the runtime's r
 
 from __future__ import annotations
 
+import gc
+
 from cliniq_agent.llm.models import ModelSpec
 from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.state import RunOptions
@@ -35,7 +37,11 @@ def load_resources(options: RunOptions) -> list[ModelSpec]:
     for name in WARMUP_FILES:
         document = read_source(kb_path("engine", name), name=f"<warm-up {name}>")
         graph.invoke({"run_id": f"warmup-{name}", "options": deterministic, "source": document})
-    return _load_models(options) if options.use_llm else []
+    models = _load_models(options) if options.use_llm else []
+    # What is loaded now lives as long as the process: out of the collector's generations, it is no longer
+    # walked by every full collection of a long run (~0.6 M objects; about 1 s of CPU on a 1 MB note).
+    gc.freeze()
+    return models
 
 
 def _load_models(options: RunOptions) -> list[ModelSpec]:
