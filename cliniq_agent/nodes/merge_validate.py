@@ -76,7 +76,9 @@ def _merge_acts(record: CompactRecord, draft: Draft, excluded: list[ExcludedItem
     record.practitioners.extend(person.model_copy() for person in draft.record.practitioners)
 
 
-_CHECKED_SYSTEMS = frozenset(field for name in CompactRecord.ITEM_LISTS for field in CompactRecord.code_fields(name))
+#: Each item list's code fields, read once (``CompactRecord.code_fields`` inspects the annotations per call).
+_CODE_FIELDS = {name: CompactRecord.code_fields(name) for name in CompactRecord.ITEM_LISTS}
+_CHECKED_SYSTEMS = frozenset(field for fields in _CODE_FIELDS.values() for field in fields)
 
 
 def _validate_act_codes(item: Any) -> None:
@@ -104,7 +106,7 @@ def _merge_singletons(target: CompactRecord, source: CompactRecord) -> None:
 
 
 def _validate_codes(list_name: str, item: Any) -> None:
-    for field in CompactRecord.code_fields(list_name):
+    for field in _CODE_FIELDS[list_name]:
         code = getattr(item, field, None)
         if not code:
             continue
@@ -117,7 +119,7 @@ def _validate_codes(list_name: str, item: Any) -> None:
 def _has_content(list_name: str, item: Any) -> bool:
     if list_name == "vitals":
         return item.value is not None
-    return bool(item.name) or any(getattr(item, f, None) for f in CompactRecord.code_fields(list_name))
+    return bool(item.name) or any(getattr(item, f, None) for f in _CODE_FIELDS[list_name])
 
 
 def _identity(list_name: str, item: Any) -> tuple:
