@@ -13,8 +13,12 @@ import regex
 from lxml import etree
 
 from cliniq_agent.cda.elements import iso_date, iso_datetime, normalize_space
+from cliniq_agent.cda.act_rules import default_act_kb
+from cliniq_agent.cda.elements import CDA
+from cliniq_agent.cda.navigate import navigation
 from cliniq_agent.cda.rules import default_kb
 from cliniq_agent.cda.select import DocumentSelector
+from cliniq_agent.cda.triggers import _MARKED_ANYWHERE
 from cliniq_agent.core.xmlsafe import NSMAP, parse_xml
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -26,14 +30,25 @@ _NESTED = b"""<ClinicalDocument xmlns="urn:hl7-org:v3"><component><structuredBod
 <act><entryRelationship><observation><code code="1"/><templateId root=" 2.16.840.1.113883.10.20.22.4.4"/>
 </observation></entryRelationship><templateId root="2.16.840.1.113883.10.20.22.4.3"/></act>
 <observation><templateId root="2.16.840.1.113883.10.20.15.2.3.3"/></observation>
+<observation><code code="11449-6"/><code code="x"/></observation><observation><code code=" 11449-6"/></observation>
+<organizer><component><observation><code code="82810-3"/><value code="y"/></observation></component></organizer>
 </structuredBody></component></ClinicalDocument>"""
 
 
 def _rule_xpaths() -> list[str]:
-    kb = default_kb()
+    kb, akb = default_kb(), default_act_kb()
     roots = " or ".join(f"@root='{t.root}'" for t in kb.trigger_templates)
-    return [rule.xpath for rule in kb.entries] + [f"//cda:templateId[{roots}]/parent::*",
-                                                  "//cda:templateId[@root='x' or @root='missing']/parent::*"]
+    return [rule.xpath for rule in [*kb.entries, *akb.rules, *akb.people]] + [
+        f"//cda:templateId[{roots}]/parent::*", "//cda:templateId[@root='x' or @root='missing']/parent::*",
+        "//cda:observation[cda:code/@code='x' or cda:templateId/@root='x']",
+        "//cda:observation[cda:code/@code='11449-6']/cda:value", _MARKED_ANYWHERE]
+
+
+def _relative_xpaths() -> list[str]:
+    kb, akb = default_kb(), default_act_kb()
+    return [*kb.navigation.values(), *akb.xpaths.values(), kb.rr_determination_xpath,
+            *(path for template in kb.trigger_templates for path in template.code_paths),
+            "ancestor::cda:organizer[1]", "cda:component/cda:observation/cda:value | cda:code"]
 
 
 def _documents(shared: Path | None) -> list[etree._Element]:
@@ -54,6 +69,23 @@ def test_selector_returns_the_nodes_libxml2_returns_in_the_same_order(with_share
             expected = etree.XPath(expr, namespaces=NSMAP)(root)
             assert select(expr) == expected, expr
             checked += len(expected)
+    assert checked > 0
+
+
+@pytest.mark.parametrize("with_shared", [False, True])
+def test_navigation_returns_the_nodes_libxml2_returns(with_shared: bool, request) -> None:
+    """cda/navigate.py's guards (no child path can match, nearest ancestor) against plain libxml2."""
+    shared = request.getfixturevalue("shared_data") if with_shared else None
+    tags = [CDA + name for name in ("observation", "act", "organizer", "substanceAdministration", "procedure",
+                                    "encounter", "assignedEntity", "assignedAuthor", "manufacturedProduct")]
+    checked = 0
+    for root in _documents(shared):
+        for expr in _relative_xpaths():
+            expected, fast = etree.XPath(expr, namespaces=NSMAP), navigation(expr)
+            for el in root.iter(*tags):
+                found = expected(el)
+                assert fast(el) == found, expr
+                checked += len(found)
     assert checked > 0
 
 

@@ -6,10 +6,10 @@ replaced by ``$cda_observation`` — a variable bound to the document's observat
 document order — filters only those elements and returns the same nodes in the same order.
 
 Most rules select by template (``//cda:observation[cda:templateId/@root='…' or …]``, or
-``//cda:templateId[@root='…' or …]``). For those the variable is bound to the elements that carry one of the
-roots (found through one per-document map of templateId roots), still in document order; the predicate stays
-in the expression and libxml2 checks it again, so the result is the same nodes — out of a handful of
-candidates instead of every observation.
+``//cda:templateId[@root='…' or …]``), a few by code (``cda:code/@code='…'``). For those the variable is bound to
+the elements that carry one of the roots or codes (found through per-document maps of templateId roots and code
+values), still in document order; the predicate stays in the expression and libxml2 checks it again, so the
+result is the same nodes — out of a handful of candidates instead of every observation.
 """
 
 from __future__ import annotations
@@ -26,21 +26,26 @@ from cliniq_agent.core.xmlsafe import NSMAP
 _ABSOLUTE_STEP = regex.compile(r"(?<![\w\]\).*/@:-])//(?P<prefix>[A-Za-z][\w-]*):(?P<local>[A-Za-z_][\w.-]*)"
                                r"(?![\w.(-]|::)")
 _STRING_LITERAL = regex.compile(r"'[^']*'|\"[^\"]*\"")
-# `//cda:name[` + a disjunction of template roots + `]`: `cda:templateId/@root='…'` (the element carries the
-# template) or, on templateId itself, `@root='…'`.
+# `//cda:name[` + a disjunction of keys + `]`: `cda:templateId/@root='…'` (the element carries the template),
+# `cda:code/@code='…'` (it has a code child with that @code) or, on templateId itself, `@root='…'`.
+_TERM = r"(?:cda:templateId/@root|cda:code/@code|@root)='[^']*'"
 _BY_TEMPLATE = regex.compile(r"(?<![\w\]\).*/@:-])//cda:(?P<local>[A-Za-z_][\w.-]*)"
-                             r"\[(?P<pred>(?:cda:templateId/)?@root='[^']*'(?: or (?:cda:templateId/)?@root='[^']*')*)\]")
-_ROOT_TERM = regex.compile(r"(?P<child>cda:templateId/)?@root='(?P<root>[^']*)'")
+                             rf"\[(?P<pred>{_TERM}(?: or {_TERM})*)\]")
+_KEY_TERM = regex.compile(r"(?P<via>cda:templateId/@root|cda:code/@code|@root)='(?P<value>[^']*)'")
+_KIND = {"cda:templateId/@root": "template", "cda:code/@code": "code", "@root": "own"}
 _TEMPLATE_ID = f"{{{NSMAP['cda']}}}templateId"
-# A rewritten expression that is nothing but one narrowed variable and its template predicate.
-_BY_TEMPLATE_VARIABLE = regex.compile(r"\$(?P<name>cda_[A-Za-z_][\w.-]*__\d+)"
-                                      r"\[(?:cda:templateId/)?@root='[^']*'(?: or (?:cda:templateId/)?@root='[^']*')*\]")
+_CODE = f"{{{NSMAP['cda']}}}code"
+# A rewritten expression that is nothing but one narrowed variable and its predicate.
+_BY_TEMPLATE_VARIABLE = regex.compile(rf"\$(?P<name>cda_[A-Za-z_][\w.-]*__\d+)\[{_TERM}(?: or {_TERM})*\]")
 
 _local = threading.local()
 
 
-# A variable to bind: (name, Clark tag, template roots or None, True when the roots are the element's own @root).
-Binding = tuple[str, str, frozenset[str] | None, bool]
+# A key an element is narrowed by: ("template", root) it carries, ("own", root) of a templateId itself, or
+# ("code", value) of a code child.
+Key = tuple[str, str]
+# A variable to bind: (name, Clark tag, the keys that narrow it or None for every element of the tag).
+Binding = tuple[str, str, frozenset[Key] | None]
 
 
 class _Indexed:
@@ -57,17 +62,16 @@ class _Indexed:
 
 
 def _by_template(expr: str) -> tuple[str, list[Binding]]:
-    """``expr`` with each absolute step filtered by template roots only made a narrowed variable."""
+    """``expr`` with each absolute step filtered by template roots or codes only made a narrowed variable."""
     bindings: list[Binding] = []
 
     def variable(match: regex.Match) -> str:
         local = match["local"]
-        terms = list(_ROOT_TERM.finditer(match["pred"]))
-        own = local == "templateId"
-        if any(bool(term["child"]) == own for term in terms):  # not the shape this narrowing understands
+        keys = frozenset((_KIND[term["via"]], term["value"]) for term in _KEY_TERM.finditer(match["pred"]))
+        if any((kind == "own") != (local == "templateId") for kind, _ in keys):  # a shape not understood here
             return match[0]
         name = f"cda_{local}__{len(bindings)}"
-        bindings.append((name, f"{{{NSMAP['cda']}}}{local}", frozenset(term["root"] for term in terms), own))
+        bindings.append((name, f"{{{NSMAP['cda']}}}{local}", keys))
         return f"${name}[{match['pred']}]"
 
     return _BY_TEMPLATE.sub(variable, expr), bindings
@@ -93,7 +97,7 @@ def _rewrite(expr: str) -> tuple[str, tuple[Binding, ...]]:
         out.append(literal[0])
         cursor = literal.end()
     out.append(_ABSOLUTE_STEP.sub(variable, expr[cursor:]))
-    return "".join(out), (*narrowed, *((name, tag, None, False) for name, tag in tags.items()))
+    return "".join(out), (*narrowed, *((name, tag, None) for name, tag in tags.items()))
 
 
 def _compiled(expr: str) -> _Indexed:
@@ -130,38 +134,51 @@ class DocumentSelector:
         self._top = root.getroottree().getroot()  # `//` means the whole document, whatever the context
         self._by_tag: dict[str, list[Element]] | None = None
         self._positions: dict[str, dict[Element, int]] = {}  # tag -> element -> document-order position
-        self._carriers: dict[str, list[Element]] | None = None  # template root -> elements carrying it
-        self._own: dict[str, list[Element]] = {}  # template root -> templateId elements with that @root
+        self._keyed: dict[Key, list[Element]] = {}  # key -> the elements it names (see Key)
+        self._keyed_kinds: set[str] = set()  # the kinds of key listed so far ("template" lists "own" too)
 
     def __call__(self, expr: str) -> list:
         indexed = _compiled(expr)
         if indexed.shape is not None:
-            name, tag, roots, own = indexed.tags[0]
-            candidates = self._narrowed(tag, roots, own)  # type: ignore[arg-type]  # shape implies roots
+            name, tag, keys = indexed.tags[0]
+            candidates = self._narrowed(tag, keys)  # type: ignore[arg-type]  # a shape implies keys
             if indexed.shape == "whole" or not candidates:
                 return candidates
-        bound = {name: self._elements(tag) if roots is None else self._narrowed(tag, roots, own)
-                 for name, tag, roots, own in indexed.tags}
+        bound = {name: self._elements(tag) if keys is None else self._narrowed(tag, keys)
+                 for name, tag, keys in indexed.tags}
         return indexed.xpath(self._root, **bound)
 
-    def _narrowed(self, tag: str, roots: frozenset[str], own: bool) -> list[Element]:
-        """The ``tag`` elements (document order) that are, or carry, a templateId with one of ``roots``."""
-        if self._carriers is None:
-            self._carriers = {}
-            for template in self._elements(_TEMPLATE_ID):
-                root = template.get("root")
-                self._own.setdefault(root, []).append(template)
-                parent = template.getparent()
-                if parent is not None:
-                    self._carriers.setdefault(root, []).append(parent)
-        found = self._own if own else self._carriers
-        candidates = {el for root in roots for el in found.get(root, ()) if el.tag == tag}
+    def _narrowed(self, tag: str, keys: frozenset[Key]) -> list[Element]:
+        """The ``tag`` elements (document order) that one of ``keys`` names."""
+        for kind, _ in keys:
+            if kind not in self._keyed_kinds:
+                self._index(kind)
+        keyed = self._keyed
+        candidates = {el for key in keys for el in keyed.get(key, ()) if el.tag == tag}
         if not candidates:
             return []
         positions = self._positions.get(tag)
         if positions is None:
             positions = self._positions[tag] = {el: index for index, el in enumerate(self._elements(tag))}
         return sorted(candidates, key=positions.__getitem__)
+
+    def _index(self, kind: str) -> None:
+        """List the keys of one kind: templateId roots (with their carriers) or code values (with theirs)."""
+        keyed = self._keyed
+        if kind == "code":
+            self._keyed_kinds.add("code")
+            for code in self._elements(_CODE):
+                parent = code.getparent()
+                if parent is not None:
+                    keyed.setdefault(("code", code.get("code")), []).append(parent)
+            return
+        self._keyed_kinds.update(("template", "own"))
+        for template in self._elements(_TEMPLATE_ID):
+            root = template.get("root")
+            keyed.setdefault(("own", root), []).append(template)
+            parent = template.getparent()
+            if parent is not None:
+                keyed.setdefault(("template", root), []).append(parent)
 
     def elements(self, tag: str) -> list[Element]:
         """Every ``tag`` (Clark) element of the document, in document order, from the per-document index: the
