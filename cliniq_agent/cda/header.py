@@ -8,7 +8,7 @@ from cliniq_agent.cda.codes import read_coded
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.rules import EntryRule
 from cliniq_agent.cda.narrative import render_lines
-from cliniq_agent.cda.elements import Element, attr, child, children, iso_date, normalize_space, time_bounds
+from cliniq_agent.cda.elements import CDA, Element, attr, child, children, iso_date, normalize_space, time_bounds
 from cliniq_agent.core.schema import Condition, Encounter, Evidence, Patient, Tier
 
 _SKIP_GIVEN_QUALIFIERS = ("IN", "CL")  # initials, call-me names
@@ -41,14 +41,24 @@ def person_name(names: list[Element]) -> str | None:
     return None
 
 
+_STREET = f"{CDA}streetAddressLine"
+_ADDRESS_PARTS = frozenset(f"{CDA}{name}" for name in ("city", "state", "postalCode", "country"))
+
+
 def one_line_address(addr: Element | None) -> str | None:
+    """'street, city, state postal, country' of an <addr>: every street line, the first of each other part (one
+    scan of its children; a practitioner's address is read for every mention)."""
     if addr is None or attr(addr, "nullFlavor"):
         return None
-    street = [normalize_space(s.text) for s in children(addr, "streetAddressLine")]
-    city = normalize_space(child(addr, "city").text) if child(addr, "city") is not None else None
-    state = normalize_space(child(addr, "state").text) if child(addr, "state") is not None else None
-    postal = normalize_space(child(addr, "postalCode").text) if child(addr, "postalCode") is not None else None
-    country = normalize_space(child(addr, "country").text) if child(addr, "country") is not None else None
+    street: list[str | None] = []
+    first: dict[str, str | None] = {}
+    for sub in addr:
+        tag = sub.tag
+        if tag == _STREET:
+            street.append(normalize_space(sub.text))
+        elif tag in _ADDRESS_PARTS and tag not in first:
+            first[tag] = normalize_space(sub.text)
+    city, state, postal, country = (first.get(f"{CDA}{name}") for name in ("city", "state", "postalCode", "country"))
     region = " ".join(p for p in (state, postal) if p) or None
     parts = [p for p in [*street, city, region, country] if p]
     return ", ".join(parts) or None
