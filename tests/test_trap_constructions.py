@@ -39,6 +39,23 @@ TRAPS = {
         ("pt", "Profilaxia pós-exposição ao HIV prescrita após acidente com agulha."),
         ("fr", "Traitement post-exposition VIH prescrit après accident d'exposition au sang."),
     ],
+    "suspicion_then_negative_workup": [
+        ("en", "Leptospirosis was suspected after the flood; MAT and PCR negative, discharged."),
+        ("en", "Concern for meningococcal sepsis. Blood cultures no growth at 48 h."),
+        ("es", "Se sospechó leptospirosis, pero la PCR y la serología resultaron negativas."),
+        ("pt", "Suspeitou-se de leptospirose; sorologia e PCR negativas."),
+        ("fr", "Leptospirose suspectée, mais sérologie et PCR négatives."),
+        ("vi", "Nghi bệnh xoắn khuẩn vàng da nhưng xét nghiệm PCR âm tính."),
+    ],
+    "vaccine_list": [
+        ("es", "Hoy se aplicaron vacunas hexavalente y varicela."),
+        ("pt", "Aplicadas hoje as vacinas pentavalente e varicela."),
+        ("fr", "Vaccin varicelle et rappel DTP réalisés."),
+    ],
+    "lay_guess": [
+        ("vi", "Cô ấy nói chắc là bị lậu vì bạn tình có triệu chứng."),
+        ("pt", "Improvável que seja tuberculose, radiografia normal."),
+    ],
     "hearsay_conditional": [
         ("es", "Un compañero de clase tendría tuberculosis, según los rumores."),
         ("pt", "Um colega de trabalho teria tuberculose."),
@@ -52,6 +69,11 @@ POSITIVES = [
     ("pt", "PCR para leptospirose positivo."),
     ("fr", "PCR pour la leptospirose positive."),
     ("en", "Husband with cough; patient's sputum culture grew M. tuberculosis."),
+    ("en", "Leptospirosis suspected; PCR negative but MAT positive at 1:800."),
+    ("es", "Se sospechó leptospirosis y la PCR fue positiva."),
+    ("en", "Suspected measles. Rubella IgM negative, measles IgM positive."),
+    ("en", "Suspected measles. Rubella IgM negative."),      # the negative test is another organism's
+    ("en", "Suspected measles; IgM pending."),
 ]
 
 CASES = [(category, language, text) for category, rows in TRAPS.items() for language, text in rows]
