@@ -3,8 +3,9 @@
 Every text-link pattern is wrapped in token boundaries, so a match starts where the text has no letter or
 digit just before it. Most patterns are alternations of words ("measles virus|rubeola virus|measles"):
 each branch then starts with a literal, and a row can only match a text in which one of those literals
-starts at a token boundary. The index maps the first two characters of each literal to the rows; rows with
-a branch that does not start with a literal (a group, a class, an escape) are always tried. Candidates come
+starts at a token boundary (a leading lookbehind, "(?<=ct )ng", matches no characters: the literal after it
+counts). The index maps the first two characters of each literal to the rows; rows with a branch that does not
+start with a literal (a group, a class, an escape) are always tried. Candidates come
 back in table order, so matching stays exactly what scanning every row gives.
 """
 
@@ -41,10 +42,36 @@ def top_level_branches(expr: str) -> list[str]:
     return branches
 
 
+def _after_lookbehinds(branch: str) -> str:
+    """``branch`` without the lookbehinds it opens with: they match no characters, so a match of the branch
+    starts where the rest starts ("(?<=ct )ng" starts with "ng")."""
+    while branch.startswith(("(?<=", "(?<!")):
+        depth, in_class, escaped = 0, False, False
+        for index, char in enumerate(branch):
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif in_class:
+                in_class = char != "]"
+            elif char == "[":
+                in_class = True
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    branch = branch[index + 1:]
+                    break
+        else:
+            return ""   # unbalanced: no literal claimed
+    return branch
+
+
 def literal_start(branch: str) -> str:
     """The literal every match of ``branch`` begins with ('' when it does not begin with one)."""
     literal = []
-    for char in branch:
+    for char in _after_lookbehinds(branch):
         if char in _META:
             if char in _OPTIONAL and literal:
                 literal.pop()
