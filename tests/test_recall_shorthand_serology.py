@@ -98,3 +98,39 @@ def test_trailing_result_words_split_a_lab_clause():
 ])
 def test_carbapenemase_with_enterobacterales(text, expected):
     assert _reportable(text) == expected
+
+
+DENGUE, MALARIA, CAMPY, PERTUSSIS = "38362002", "61462000", "86500004", "27836007"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # dengue NS1 antigen and the malaria blood film named without their organism
+    ("Sốt ngày thứ 3, đau cơ; test nhanh NS1 dương tính, tiểu cầu 90 G/L.", {DENGUE}),
+    ("Fever day 2 after Bali, NS1 antigen positive, platelets dropping.", {DENGUE}),
+    ("Orthostatic on arrival, given NS 1 L bolus, lactate positive trend down.", set()),
+    ("Retour de Côte d'Ivoire, fièvre à 40 ; goutte épaisse positive, parasitémie 2 %.", {MALARIA}),
+    ("Viajero febril, gota gruesa positiva con parasitemia baja.", {MALARIA}),
+    ("Febrile traveller from Ghana. Thick smear: no parasites seen, repeat in 12 h.", set()),
+    ("Gota gruesa: negativa para Plasmodium.", set()),
+    # "cx" for culture before the organism it grew
+    ("Diarrhea after a barbecue. Stool cx: Campylobacter jejuni.", {CAMPY}),
+    # a test "for" a disease whose result the same sentence gives is not a plan
+    ("Hisopado para tos ferina con PCR detectable, se indica azitromicina.", {PERTUSSIS}),
+    ("Nasopharyngeal swab for pertussis: PCR detectable.", {PERTUSSIS}),
+    ("Nasopharyngeal swab for pertussis: PCR not detectable.", set()),
+    # short sentences of another language than English keep their result words
+    ("GeneXpert del esputo: MTB detectado, resistencia a rifampicina no detectada.", {TB}),
+    ("Coproculture positive à Salmonella enteritidis.", {SAL}),
+])
+def test_named_tests_and_short_sentences(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Hisopado nasofaríngeo con Bordetella aislada.", "es"),
+    ("Suspeita de caxumba no irmão.", "pt"),
+    ("Goutte épaisse positive.", "fr"),
+    ("Cấy đờm ra vi khuẩn lao.", "vi"),
+])
+def test_short_clinical_sentences_get_their_language(text, language):
+    assert ContextEngine.default().assess(text, (0, 1)).language == language

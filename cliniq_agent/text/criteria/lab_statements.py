@@ -177,6 +177,11 @@ def _results(folded: str, clause: tuple[int, int], language: str | None,
     return results
 
 
+def _names_the_test(folded: str, span: tuple[int, int], result: tuple[int, int]) -> bool:
+    """A "smear:" / "goutte épaisse :" result whose own words are the mention: the finding is what follows the colon."""
+    return result[0] < span[1] and span[0] < result[1] and folded[result[0]:result[1]].rstrip().endswith(":")
+
+
 def _tokens_between(folded: str, a: tuple[int, int], b: tuple[int, int]) -> int:
     lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
     return len(_TOKEN.findall(folded, lo, hi)) if lo < hi else 0
@@ -210,7 +215,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                     continue
                 results = [(pos, s, _tokens_between(folded, span, s))
                            for pos, s in _results(folded, clause, verdict.language, words)]
-                results = [r for r in results if r[2] <= _MAX_TOKENS_APART]
+                results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 if not results:
                     continue
                 positive, result_span, _ = min(results, key=lambda r: (r[2], r[0]))  # tie: negative first
