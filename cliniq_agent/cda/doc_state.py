@@ -36,6 +36,7 @@ class ParseContext:
     sections: dict[Element, SectionRef] = field(default_factory=dict)
     select: DocumentSelector = field(init=False)  # absolute XPaths over the document's element index
     _navigated: dict[tuple[str, Element], list] = field(default_factory=dict)  # (XPath name, element) -> result
+    _kinds: tuple[int, set[str | None]] | None = None  # (section count, their kinds), see _section_kinds
 
     def __post_init__(self) -> None:
         self.select = DocumentSelector(self.root)
@@ -72,12 +73,18 @@ class ParseContext:
         """Whether a rule for these section kinds can take any element of this document, before its XPath runs
         ("*" / "?" / kinds, as ``applies_to``): a listed kind needs a section of that kind; "?" a section no rule
         classified, or an XPath that can reach an element outside every section."""
-        kinds = {ref.kind for ref in self.sections.values()}
+        kinds = self._section_kinds()
         if "*" in sections or any(kind in sections for kind in kinds if kind is not None):
             return True
         if "?" in sections:
             return None in kinds or not all(part.strip().startswith("//cda:section/") for part in xpath.split("|"))
         return False
+
+    def _section_kinds(self) -> set[str | None]:
+        """The kinds of the document's sections, listed again only when sections were added (asked per rule)."""
+        if self._kinds is None or self._kinds[0] != len(self.sections):
+            self._kinds = (len(self.sections), {ref.kind for ref in self.sections.values()})
+        return self._kinds[1]
 
     def xpath(self, name: str, el: Element) -> list:
         """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el`` (once per element: the
