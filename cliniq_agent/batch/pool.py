@@ -137,8 +137,9 @@ class LocalPool:
         try:
             while queue or any(worker.tasks for worker in pool):
                 for worker in pool:
-                    if worker.ready and len(worker.tasks) < PREFETCH and queue:
-                        worker.give([queue.popleft() for _ in range(min(PREFETCH - len(worker.tasks), len(queue)))])
+                    room = self._room(worker, left=len(queue), workers=len(pool))
+                    if room:
+                        worker.give([queue.popleft() for _ in range(room)])
                 ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=1.0)
                 finished: list[Finished] = []
                 for worker in list(pool):
@@ -170,6 +171,17 @@ class LocalPool:
                 worker.stop(kill=killed)
                 if worker.tasks:
                     self.folder.remove_partial(worker.tasks[0][0].case_id)
+
+    @staticmethod
+    def _room(worker: _Worker, *, left: int, workers: int) -> int:
+        """How many documents to hand ``worker`` now. Near the end (no more left than workers) the last ones go
+        one at a time to idle workers only: a document queued behind a busy worker's would keep it busy while
+        another worker sits idle — up to a document's time at the end of every batch."""
+        if not worker.ready or not left:
+            return 0
+        if left <= workers:
+            return 0 if worker.tasks else 1
+        return min(PREFETCH - len(worker.tasks), left)
 
     def _spawn(self) -> _Worker:
         return _Worker(self.context, self.options_json, self.want_fhir, self.folder)
