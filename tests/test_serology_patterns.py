@@ -39,6 +39,13 @@ PAST_OR_IMMUNE = [
     ("vi", "Xét nghiệm: HBsAg âm tính, anti-HBc dương tính, anti-HBs dương tính."),
     ("vi", "Anti-HAV IgG dương tính, IgM âm tính."),
     ("vi", "Anti-HCV dương tính, HCV RNA âm tính."),
+    # a single IgG shows immunity or past infection (VPD and arboviral definitions: IgM, NAAT, NS1 or a rise)
+    ("en", "Immunity check before travel: measles IgG positive, mumps IgG positive."),
+    ("en", "West Nile virus IgG positive with IgM negative; no neurologic signs."),
+    ("es", "Anticuerpos IgG contra dengue positivos, IgM negativa."),
+    ("pt", "IgG para varicela reagente e IgM não reagente na gestante."),
+    ("fr", "Sérologie chikungunya : IgG positives, IgM négatives."),
+    ("vi", "IgG sốt xuất huyết dương tính, IgM âm tính, NS1 âm tính."),
 ]
 
 CURRENT = [
@@ -51,6 +58,9 @@ CURRENT = [
     ("pt", "Anti-HCV reagente e RNA do HCV detectado.", HCV),
     ("fr", "Ag HBs positif, Ac anti-HBs négatifs.", HBV),
     ("vi", "HBsAg dương tính, anti-HBs âm tính.", HBV),
+    ("en", "Measles IgM positive and IgG positive.", "14189004"),
+    ("es", "Dengue: NS1 positivo, IgG positiva.", "38362002"),
+    ("pt", "Zika IgM reagente, IgG reagente.", "3928002"),
 ]
 
 

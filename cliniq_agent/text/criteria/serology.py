@@ -1,4 +1,4 @@
-"""Serology patterns: past infection or immunity is not a current case (CSTE hepatitis A/B/C/E definitions).
+"""Serology patterns: past infection or immunity is not a current case (CSTE hepatitis, VPD and arboviral definitions).
 
 Notes list hepatitis markers one after another ("HBsAg negative, anti-HBc positive, anti-HBs positive") and the
 earlier tiers read each positive marker as the disease. A case definition reads the *combination*: a positive
