@@ -134,3 +134,15 @@ def test_named_tests_and_short_sentences(text, expected):
 ])
 def test_short_clinical_sentences_get_their_language(text, language):
     assert ContextEngine.default().assess(text, (0, 1)).language == language
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an organism "in / from" a culture or the CSF is what the culture found
+    ("Neonate with fever; Listeria monocytogenes in both blood cultures.", {"4241002"}),
+    ("Petechial rash and stiff neck. N. meningitidis in CSF.", {"23511006"}),
+    ("Neisseria meningitidis no líquor, iniciada ceftriaxona.", {"23511006"}),
+    ("Septic shock, strep pneumo from 2 blood cx, on ceftriaxone.", {"406617004"}),
+    ("No growth in CSF culture at 48 h; meningococcal disease ruled out.", set()),
+])
+def test_organism_in_a_culture_or_csf(text, expected):
+    assert _reportable(text) == expected

@@ -30,7 +30,7 @@ from cliniq_agent.terminology.prefix_index import PrefixIndex
 # clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma,
 # and contrastive conjunctions ("positive for X but negative for Y")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|(?<![\s(]\p{L}|\d)\.(?=\s|$)|,\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
+    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d)\.(?=\s|$)|,\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
     regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
