@@ -109,6 +109,8 @@ def _compiled(expr: str) -> _Indexed:
     if found is None:
         rewritten, tags = _rewrite(expr)
         found = cache[expr] = _Indexed(etree.XPath(rewritten, namespaces=NSMAP), tags, _shape(rewritten, tags))
+        for _, _, keys in tags:
+            _wanted_keys().update(keys or ())
     return found
 
 
@@ -135,7 +137,7 @@ class DocumentSelector:
         self._by_tag: dict[str, list[Element]] | None = None
         self._positions: dict[str, dict[Element, int]] = {}  # tag -> element -> document-order position
         self._keyed: dict[Key, list[Element]] = {}  # key -> the elements it names (see Key)
-        self._keyed_kinds: set[str] = set()  # the kinds of key listed so far ("template" lists "own" too)
+        self._indexed: frozenset[Key] = frozenset()  # the keys _keyed lists (the thread's rules' keys)
 
     def __call__(self, expr: str) -> list:
         indexed = _compiled(expr)
@@ -150,9 +152,8 @@ class DocumentSelector:
 
     def _narrowed(self, tag: str, keys: frozenset[Key]) -> list[Element]:
         """The ``tag`` elements (document order) that one of ``keys`` names."""
-        for kind, _ in keys:
-            if kind not in self._keyed_kinds:
-                self._index(kind)
+        if not keys <= self._indexed:
+            self._index()
         keyed = self._keyed
         candidates = {el for key in keys for el in keyed.get(key, ()) if el.tag == tag}
         if not candidates:
@@ -162,23 +163,27 @@ class DocumentSelector:
             positions = self._positions[tag] = {el: index for index, el in enumerate(self._elements(tag))}
         return sorted(candidates, key=positions.__getitem__)
 
-    def _index(self, kind: str) -> None:
-        """List the keys of one kind: templateId roots (with their carriers) or code values (with theirs)."""
-        keyed = self._keyed
-        if kind == "code":
-            self._keyed_kinds.add("code")
-            for code in self._elements(_CODE):
+    def _index(self) -> None:
+        """List the elements every key the thread's rules use names (not every templateId root or code of the
+        document: a few dozen roots of ~170 templateIds), in one scan of the templateIds and one of the codes."""
+        wanted = self._indexed = frozenset(_wanted_keys())
+        keyed: dict[Key, list[Element]] = {}
+        self._keyed = keyed
+        roots = {value for kind, value in wanted if kind != "code"}
+        codes = {value for kind, value in wanted if kind == "code"}
+        for template in self._elements(_TEMPLATE_ID) if roots else ():
+            root = template.get("root")
+            if root in roots:
+                keyed.setdefault(("own", root), []).append(template)
+                parent = template.getparent()
+                if parent is not None:
+                    keyed.setdefault(("template", root), []).append(parent)
+        for code in self._elements(_CODE) if codes else ():
+            value = code.get("code")
+            if value in codes:
                 parent = code.getparent()
                 if parent is not None:
-                    keyed.setdefault(("code", code.get("code")), []).append(parent)
-            return
-        self._keyed_kinds.update(("template", "own"))
-        for template in self._elements(_TEMPLATE_ID):
-            root = template.get("root")
-            keyed.setdefault(("own", root), []).append(template)
-            parent = template.getparent()
-            if parent is not None:
-                keyed.setdefault(("template", root), []).append(parent)
+                    keyed.setdefault(("code", value), []).append(parent)
 
     def elements(self, tag: str) -> list[Element]:
         """Every ``tag`` (Clark) element of the document, in document order, from the per-document index: the
@@ -197,6 +202,14 @@ class DocumentSelector:
             found = by_tag[tag] = list(self._top.iter(tag))
             _wanted_tags().add(tag)
         return found
+
+
+def _wanted_keys() -> set[Key]:
+    """Narrowing keys (template roots, codes) of the rules compiled in this thread."""
+    wanted: set[Key] | None = getattr(_local, "wanted_keys", None)
+    if wanted is None:
+        wanted = _local.wanted_keys = set()
+    return wanted
 
 
 def _wanted_tags() -> set[str]:
