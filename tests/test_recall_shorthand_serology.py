@@ -146,3 +146,14 @@ def test_short_clinical_sentences_get_their_language(text, language):
 ])
 def test_organism_in_a_culture_or_csf(text, expected):
     assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "CT+, GC-" is one list of results: each sign belongs to the abbreviation it is glued to
+    ("Partner notified. Urethral swab today: CT+, GC+.", {CT, GC}),
+    ("Partner notified. Urethral swab today: CT-, GC+.", {GC}),
+    ("Resultados del exudado: CT+, NG-.", {CT}),
+    ("Bilan IST : HIV-, RPR+ 1:16, TPHA+.", {"76272004"}),
+])
+def test_comma_separated_sign_results(text, expected):
+    assert _reportable(text) == expected

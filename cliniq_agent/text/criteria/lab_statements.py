@@ -27,10 +27,11 @@ from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
 
-# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma,
+# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma
+# (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results),
 # and contrastive conjunctions ("positive for X but negative for Y")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d)\.(?=\s|$)|,\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
+    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d)\.(?=\s|$)|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
     regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
@@ -182,6 +183,10 @@ def _names_the_test(folded: str, span: tuple[int, int], result: tuple[int, int])
     return result[0] < span[1] and span[0] < result[1] and folded[result[0]:result[1]].rstrip().endswith(":")
 
 
+def _glued(span: tuple[int, int], result: tuple[int, int]) -> bool:
+    return result[0] == span[1] or result[1] == span[0]
+
+
 def _tokens_between(folded: str, a: tuple[int, int], b: tuple[int, int]) -> int:
     lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
     return len(_TOKEN.findall(folded, lo, hi)) if lo < hi else 0
@@ -218,7 +223,8 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 if not results:
                     continue
-                positive, result_span, _ = min(results, key=lambda r: (r[2], r[0]))  # tie: negative first
+                # nearest first; on a tie a sign glued to the name ("GC+") wins, then negative
+                positive, result_span, _ = min(results, key=lambda r: (r[2], not _glued(span, r[1]), r[0]))
                 if positive and verdict.assertion is Assertion.NEGATED:   # "negative for X, positive for Y"
                     continue
                 statements.append(LabStatement(condition=condition, span=span, result_span=result_span,
