@@ -56,6 +56,11 @@ TRAPS = {
         ("vi", "Cô ấy nói chắc là bị lậu vì bạn tình có triệu chứng."),
         ("pt", "Improvável que seja tuberculose, radiografia normal."),
     ],
+    "partner_result_reported": [
+        ("en", "Her roommate keeps calling it swine flu; afebrile, lungs clear."),
+        ("fr", "Son compagnon l'a informée qu'il était positif pour la gonorrhée ; examen normal."),
+        ("vi", "Chồng nói anh ấy bị lậu; chị không có triệu chứng."),
+    ],
     "hearsay_conditional": [
         ("es", "Un compañero de clase tendría tuberculosis, según los rumores."),
         ("pt", "Um colega de trabalho teria tuberculose."),
