@@ -41,11 +41,9 @@ class EngineActor:
     """A Ray Data actor: one warm Engine, applied to each batch of documents."""
 
     def __init__(self, options_json: str, want_fhir: bool | str) -> None:
-        from cliniq_agent.batch.pool import freeze_warm_heap
         from cliniq_agent.engine import Engine
 
         self.engine = Engine(RunOptions.model_validate_json(options_json)).warm()
-        freeze_warm_heap()
         self.want_fhir = want_fhir
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:

@@ -19,7 +19,6 @@ budget normally ends the run first; the kill is the backstop for native code tha
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 import signal
@@ -48,7 +47,6 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str, fol
 
     with Engine(RunOptions.model_validate_json(options_json)) as engine:
         engine.warm()
-        freeze_warm_heap()
         conn.send(("ready", os.getpid()))
         while True:
             tasks: list[tuple[Case, int]] | None = conn.recv()
@@ -61,15 +59,6 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str, fol
                                   rr_raw=read_paired_rr(case))
                 result.attempts = attempt
                 conn.send(("result", folder.finish(result)))
-
-
-def freeze_warm_heap() -> None:
-    """Move everything warming loaded (KB, models, index: ~700k objects) out of the garbage collector's
-    reach. A full collection of the warm heap took ~300 ms of CPU (one fired within the first ~60 documents
-    after warm-up); frozen objects are never scanned again, so full collections cover only what runs left.
-    Nothing is freed or kept that would not be: the warm objects live as long as the worker anyway."""
-    gc.collect()
-    gc.freeze()
 
 
 class _Worker:
