@@ -7,8 +7,6 @@ short abbreviations, where case carries meaning ("GAS" the organism, "gas" the w
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import regex
 
 from cliniq_agent.core.textnorm import fold
@@ -34,9 +32,11 @@ def _key(text: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", text).split())
 
 
-@lru_cache(maxsize=65536)
 def fold_key(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free key with letters and digits split."""
+    """Lower-case, accent-free, punctuation-free key with letters and digits split.
+
+    Not memoised: callers pass phrases of documents, and a module-level cache would keep them after the run
+    (issue 12). A caller that folds the same text many times keeps its own memo for the one document."""
     return _key(fold(text))
 
 

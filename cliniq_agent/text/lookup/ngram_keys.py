@@ -32,8 +32,16 @@ def key_function(text: str, tokens: Sequence[regex.Match[str]]) -> tuple[KeyOf, 
     one giving the first words any such key can start with (None: unknown, for non-ASCII text), and one
     giving how far an n-gram's key can still grow into a name key (see ``reach``)."""
     if not tokens or not text[tokens[0].start():tokens[-1].end()].isascii():
-        return (lambda index, length: fold_key(text[tokens[index].start():tokens[index + length - 1].end()]),
-                lambda index: None, lambda index, limit, has_prefix: limit)
+        memo: dict[str, str] = {}   # this note's surfaces only; dropped with the note
+
+        def general_key(index: int, length: int) -> str:
+            surface = text[tokens[index].start():tokens[index + length - 1].end()]
+            key = memo.get(surface)
+            if key is None:
+                key = memo[surface] = fold_key(surface)
+            return key
+
+        return general_key, lambda index: None, lambda index, limit, has_prefix: limit
     words = [token.group().lower() for token in tokens]
     letters = [token.group()[0].isalpha() for token in tokens]
     separators = [text[tokens[k].end():tokens[k + 1].start()] for k in range(len(tokens) - 1)] + [""]
