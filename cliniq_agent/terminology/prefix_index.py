@@ -11,6 +11,8 @@ back in table order, so matching stays exactly what scanning every row gives.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import regex
 
 _META = frozenset("\\.^$*+?{}[]|()")
@@ -19,9 +21,10 @@ _PREFIX = 2                      # characters of a literal that key the index
 _BOUNDARY_START = regex.compile(r"(?<![a-z0-9])(?=[\s\S]{2})")
 
 
-def top_level_branches(expr: str) -> list[str]:
-    """``expr`` split at its top-level ``|`` (outside groups, classes and escapes)."""
-    branches, depth, in_class, escaped, start = [], 0, False, False, 0
+def _structure(expr: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of ``expr`` that is neither escaped nor inside
+    a character class: the characters that can open or close a group or split alternatives."""
+    depth, in_class, escaped = 0, False, False
     for index, char in enumerate(expr):
         if escaped:
             escaped = False
@@ -31,11 +34,16 @@ def top_level_branches(expr: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+        else:
+            depth += (char == "(") - (char == ")")
+            yield index, char, depth
+
+
+def top_level_branches(expr: str) -> list[str]:
+    """``expr`` split at its top-level ``|`` (outside groups, classes and escapes)."""
+    branches, start = [], 0
+    for index, char, depth in _structure(expr):
+        if char == "|" and depth == 0:
             branches.append(expr[start:index])
             start = index + 1
     branches.append(expr[start:])
@@ -46,25 +54,10 @@ def _after_lookbehinds(branch: str) -> str:
     """``branch`` without the lookbehinds it opens with: they match no characters, so a match of the branch
     starts where the rest starts ("(?<=ct )ng" starts with "ng")."""
     while branch.startswith(("(?<=", "(?<!")):
-        depth, in_class, escaped = 0, False, False
-        for index, char in enumerate(branch):
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif in_class:
-                in_class = char != "]"
-            elif char == "[":
-                in_class = True
-            elif char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-                if depth == 0:
-                    branch = branch[index + 1:]
-                    break
-        else:
+        closing = next((index for index, char, depth in _structure(branch) if char == ")" and depth == 0), None)
+        if closing is None:
             return ""   # unbalanced: no literal claimed
+        branch = branch[closing + 1:]
     return branch
 
 
