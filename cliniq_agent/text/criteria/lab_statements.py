@@ -112,8 +112,13 @@ def _test_of(folded: str, span: tuple[int, int], result_span: tuple[int, int], c
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return pieces_between(_CLAUSE_END, text, start, end)
+
+
+def pieces_between(separator: regex.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-empty spans of ``text[start:end]`` between matches of ``separator`` (sentences, clauses)."""
     out, cursor = [], start
-    for match in _CLAUSE_END.finditer(text, start, end):
+    for match in separator.finditer(text, start, end):
         if match.start() > cursor:
             out.append((cursor, match.start()))
         cursor = match.end()

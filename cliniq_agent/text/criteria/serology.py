@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.lab_statements import _result_words, _results
+from cliniq_agent.text.criteria.lab_statements import _result_words, _results, pieces_between
 from cliniq_agent.text.doc import TextDoc
 
 _KINDS = ("current", "immunity", "antibody")      # checked in this order: "IgM anti-HBc" is a current marker
@@ -63,17 +63,6 @@ def _any_name() -> regex.Pattern[str]:
     return regex.compile("|".join(f"(?:{m.pattern.pattern})" for m in markers if m.kind == "name"))
 
 
-def _pieces(pattern: regex.Pattern[str], start: int, end: int, folded: str) -> list[tuple[int, int]]:
-    out, cursor = [], start
-    for match in pattern.finditer(folded, start, end):
-        if match.start() > cursor:
-            out.append((cursor, match.start()))
-        cursor = match.end()
-    if cursor < end:
-        out.append((cursor, end))
-    return out
-
-
 def _group_named(folded: str, clause: tuple[int, int], markers: tuple[_Marker, ...]) -> str | None:
     for marker in markers:
         if marker.kind == "name" and marker.pattern.search(folded, *clause):
@@ -99,11 +88,11 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
     for start, end in spans:
         if not names.search(folded, start, end):      # no hepatitis virus named: nothing to read (most notes)
             continue
-        for sentence in _pieces(_SENTENCE_END, start, end, folded):
+        for sentence in pieces_between(_SENTENCE_END, folded, start, end):
             if not names.search(folded, *sentence):
                 continue
             group = None
-            for clause in _pieces(_CLAUSE_END, *sentence, folded):
+            for clause in pieces_between(_CLAUSE_END, folded, *sentence):
                 group = _group_named(folded, clause, markers) or group
                 if group is None or group not in conditions:
                     continue
