@@ -101,6 +101,11 @@ def summarise(dataset: str, variant: str, predictions: list[NotePrediction], wal
     traps = [p for p in predictions if p.note.trap]
     hit = [p for p in traps if p.predicted]
     result.extra["trap FP"] = f"{len(hit)}/{len(traps)} notes, {sum(len(p.predicted) for p in hit)} codes"
+    if hit:  # by trap kind: an aggregate that says which construction fails, never which note
+        kinds = sorted({p.note.trap for p in hit})
+        result.extra["trap FP by kind"] = " ".join(
+            f"{kind}:{sum(p.note.trap == kind for p in hit)}/{sum(p.note.trap == kind for p in traps)}"
+            for kind in kinds)
     turns = [p.agent_turns for p in predictions if p.agent_turns is not None]
     if turns:
         result.extra["agent turns/case"] = f"mean {sum(turns) / len(turns):.2f}"
