@@ -129,6 +129,51 @@ def trace_show(
         render_run(trace)
 
 
+@trace_app.command("prune")
+def trace_prune(
+    older_than: Annotated[Optional[str], typer.Option(
+        help="Delete runs that started before this: an age (90d, 12h, 2w) or a UTC date/time (2026-06-30).")] = None,
+    keep_last: Annotated[Optional[int], typer.Option(min=0, help="Keep only the newest N runs.")] = None,
+    sources_only: Annotated[bool, typer.Option(
+        "--sources-only", help="Delete only the stored input texts (PHI) of those runs; keep their traces.")] = False,
+    vacuum: Annotated[bool, typer.Option(
+        "--vacuum", help="Then give the freed space back to the disk (rewrites the store).")] = False,
+) -> None:
+    """Delete old runs from the trace store (a retention policy: the store holds PHI and grows with every run)."""
+    from cliniq_agent.trace import TraceStore
+
+    if older_than is None and keep_last is None:
+        raise UsageError("trace prune needs --older-than, --keep-last or both")
+    store = TraceStore()
+    size = store.size_bytes()
+    deleted = store.prune(before=_cutoff(older_than) if older_than else None, keep_last=keep_last,
+                          sources_only=sources_only)
+    if vacuum:
+        store.vacuum()
+    what = "stored texts" if sources_only else "runs"
+    typer.echo(f"deleted {deleted} {what}; store {size / 2**20:.1f} MiB -> {store.size_bytes() / 2**20:.1f} MiB"
+               + ("" if vacuum else " (run with --vacuum to give the space back)"))
+
+
+_AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _cutoff(text: str) -> str:
+    """``--older-than`` as the ISO UTC timestamp runs are stored with: an age before now, or a date/time."""
+    from datetime import datetime, timedelta, timezone
+
+    value = text.strip().lower()
+    if value[:-1].isdigit() and value[-1:] in _AGE_UNITS:
+        moment = datetime.now(timezone.utc) - timedelta(seconds=int(value[:-1]) * _AGE_UNITS[value[-1]])
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(f"--older-than {text!r}: give an age (90d, 12h, 2w) or a date (2026-06-30)") from None
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")
+
+
 @models_app.command("prepare")
 def models_prepare() -> None:
     """Assemble the bundled base GGUF into the user cache (once) and show what a run will load."""

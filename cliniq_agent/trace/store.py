@@ -140,6 +140,48 @@ class TraceStore:
         with self._connect() as db:
             return db.execute("DELETE FROM sources").rowcount
 
+    def prune(self, *, before: str | None = None, keep_last: int | None = None, sources_only: bool = False,
+              chunk: int = 2000) -> int:
+        """Delete runs (with their steps and stored text) that started before ``before`` (an ISO timestamp in
+        UTC, as ``started_at`` is written) or that are older than the newest ``keep_last``; both given: a run
+        goes when either says so. ``sources_only`` deletes only those runs' stored input texts (PHI) and keeps
+        their traces. Deletes ``chunk`` runs per transaction, so runs being saved meanwhile wait at most one
+        chunk. Returns how many runs (or texts) were deleted. The file keeps its size until ``vacuum``."""
+        if before is None and keep_last is None:
+            raise ValueError("prune needs a cut-off: before, keep_last or both")
+        where, args = [], []
+        if before is not None:
+            where.append("started_at < ?")
+            args.append(before)
+        if keep_last is not None:
+            where.append("run_id NOT IN (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT ?)")
+            args.append(max(keep_last, 0))
+        table = "sources" if sources_only else "runs"
+        select = (f"SELECT run_id FROM runs WHERE ({' OR '.join(where)})"
+                  + (" AND run_id IN (SELECT run_id FROM sources)" if sources_only else "") + " LIMIT ?")
+        deleted = 0
+        while True:
+            with self._connect() as db:
+                ids = [row[0] for row in db.execute(select, (*args, chunk))]
+                if ids:
+                    db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(run_id,) for run_id in ids])
+            deleted += len(ids)
+            if len(ids) < chunk:
+                return deleted
+
+    def vacuum(self) -> None:
+        """Give the space of deleted runs back to the file system (rewrites the file; needs as much free
+        disk as the store's remaining size, and waits for other writers)."""
+        db = self._connection()
+        db.commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("VACUUM")
+
+    def size_bytes(self) -> int:
+        """The store's size on disk, its write-ahead log included."""
+        return sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal"))
+                   if p.exists())
+
     def list(self, limit: int = 20) -> list[RunTrace]:
         """Newest first, without steps."""
         with self._connect() as db:
