@@ -16,6 +16,13 @@ NSMAP = {"cda": CDA_NS, "sdtc": SDTC_NS, "xsi": XSI_NS}
 _CHAR_REF = regex.compile(rb"&#(?:[xX](?P<hex>[0-9A-Fa-f]{1,16})|(?P<dec>[0-9]{1,20}));")
 _REPLACEMENT_REF = b"&#xFFFD;"
 
+#: Prefixes whose namespace their standard fixes. A document that uses one without declaring it (a common vendor
+#: and hand-edit slip: ``xsi:type`` on a value, an ``sdtc:`` extension) is read as if its root declared it: the
+#: meaning is not in doubt, and refusing the whole eICR for it loses every code in it. Any other undeclared prefix
+#: stays an error.
+_STANDARD_PREFIXES = {b"xsi": XSI_NS.encode(), b"sdtc": SDTC_NS.encode()}
+_ROOT_TAG = regex.compile(rb"<(?![?!])[^\s/>]+(?P<attributes>[^>]*)")
+
 
 def _parser(recover: bool) -> etree.XMLParser:
     return etree.XMLParser(
@@ -38,10 +45,17 @@ def parse_xml(raw: bytes, *, name: str, recover: bool = False) -> etree._Element
     if recover:
         raw = _CHAR_REF.sub(_valid_char_ref, raw)
     try:
-        root = etree.fromstring(raw, parser=_parser(recover))
+        try:
+            root = etree.fromstring(raw, parser=_parser(recover))
+        except etree.XMLSyntaxError as err:
+            declared = _with_standard_prefixes(raw) if "Namespace prefix" in str(err.msg) else None
+            if declared is None:
+                raise
+            root = etree.fromstring(declared, parser=_parser(recover))
     except etree.XMLSyntaxError as err:
         line = f" (line {err.lineno})" if getattr(err, "lineno", None) else ""
-        raise InputError(f"{name}: malformed XML{line}: {one_line(err.msg)}") from err
+        hint = "" if recover else " (the recover option reads the complete elements of a damaged file)"
+        raise InputError(f"{name}: malformed XML{line}: {one_line(err.msg)}{hint}") from err
     except (ValueError, LookupError) as err:
         raise InputError(f"{name}: unreadable XML: {one_line(str(err))}") from err
     if root is None:
@@ -52,6 +66,20 @@ def parse_xml(raw: bytes, *, name: str, recover: bool = False) -> etree._Element
     if recover:
         _check_decodable(root, name)
     return root
+
+
+def _with_standard_prefixes(raw: bytes) -> bytes | None:
+    """``raw`` with the standard prefixes it uses but never declares declared on its root, or None when there
+    is none to add (the parse error was about another prefix)."""
+    root = _ROOT_TAG.search(raw)
+    if root is None:
+        return None
+    missing = [p for p in _STANDARD_PREFIXES if p + b":" in raw and b"xmlns:" + p not in root["attributes"]]
+    if not missing:
+        return None
+    declarations = b"".join(b' xmlns:%s="%s"' % (p, _STANDARD_PREFIXES[p]) for p in missing)
+    at = root.start("attributes")
+    return raw[:at] + declarations + raw[at:]
 
 
 def _valid_char_ref(match: regex.Match) -> bytes:
