@@ -1,0 +1,85 @@
+"""Issue 13 precision, round 2: three trap constructions in en/es/pt/fr/vi must report nothing.
+
+- an excluded differential: a condition considered (past tense: "we considered", "se planteó", "pensou-se em",
+  "a été envisagée", "nghĩ đến") or first suspected and then replaced by another diagnosis ("turned out to be",
+  "resultó ser", "eram", "thực ra là");
+- a past episode: a treatment completed, a year in front of the sentence ("En 2018 fue tratado por ..."), a year
+  right after the disease with a cure / no-relapse word, "recuperou-se da ...", an abbreviated French history;
+- prophylaxis without disease: contacts of another person's case, preventive treatment, a disease named with
+  "prevention", immunoglobulin "anti-…", a French booster ("rappel"), an immunisation line headed "up to date:".
+
+The positives check that the same words do not hide a current case. Sentences written for this test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cliniq_agent import extract
+
+TRAPS = {
+    "excluded_differential": [
+        ("en", "We considered brucellosis, however the Rose Bengal test and blood cultures were negative."),
+        ("en", "The vesicles were first thought to be chickenpox but turned out to be impetigo."),
+        ("en", "Cholera was raised as a possibility; stool culture grew no Vibrio."),
+        ("en", "Worked up for typhoid; blood cultures sterile, final diagnosis viral gastroenteritis."),
+        ("es", "Se planteó brucelosis, descartada por serología negativa; se diagnosticó artritis reactiva."),
+        ("es", "Se pensó en sarampión pero resultó ser una roséola."),
+        ("pt", "Pensou-se em leptospirose, mas a sorologia foi negativa."),
+        ("pt", "Febre tifoide foi considerada, porém as hemoculturas vieram negativas."),
+        ("fr", "La brucellose a été envisagée, mais la sérologie est revenue négative."),
+        ("fr", "On a d'abord pensé à une rougeole, finalement une roséole."),
+        ("vi", "Ban đầu nghi sởi nhưng thực ra là dị ứng thuốc."),
+    ],
+    "historical": [
+        ("en", "Completed nine months of tuberculosis therapy in 2011."),
+        ("en", "In 2014 she was treated for brucellosis."),
+        ("en", "Received treatment for gonorrhea in 2019, no new partners since."),
+        ("es", "En 2016 fue tratada por fiebre tifoidea."),
+        ("es", "Paludismo en 2013, curado, sin recaídas."),
+        ("pt", "Em 2015 teve leptospirose."),
+        ("pt", "Recuperou-se da dengue sem complicações."),
+        ("fr", "Brucellose en 2012, guérie sans rechute."),
+        ("fr", "ATCD de fièvre typhoïde au Mali."),
+    ],
+    "prophylaxis": [
+        ("en", "Ciprofloxacin given to classmates of the student with meningococcal disease."),
+        ("en", "Isoniazid preventive therapy for a household contact of a tuberculosis patient."),
+        ("en", "Vivotif for typhoid prevention before the trip."),
+        ("es", "Azitromicina a los convivientes del caso de tos ferina."),
+        ("es", "Gammaglobulina antihepatitis A tras la exposición en la guardería."),
+        ("es", "Vacunas al día: hepatitis A, hepatitis B, varicela."),
+        ("pt", "Azitromicina para os contatos próximos do caso de coqueluche."),
+        ("pt", "Tratamento preventivo da tuberculose iniciado por contato domiciliar."),
+        ("pt", "Vacinas em dia: hepatite A, varicela."),
+        ("fr", "Rifampicine donnée aux contacts du cas de méningite à méningocoque."),
+        ("fr", "Rappel coqueluche fait aujourd'hui."),
+        ("fr", "Vaccins à jour : hépatite B, varicelle."),
+        ("vi", "Uống thuốc dự phòng sốt rét trước chuyến đi."),
+    ],
+}
+
+POSITIVES = [
+    ("en", "We considered brucellosis and the Rose Bengal test was positive; brucellosis confirmed by culture."),
+    ("en", "Patient developed measles in 2025 and measles IgM was positive."),
+    ("en", "Measles 2025, treated with vitamin A; IgM positive."),
+    ("en", "Contact of a pertussis case, now with cough; Bordetella pertussis PCR positive."),
+    ("es", "Fiebre tifoidea confirmada por hemocultivo en 2024."),
+    ("pt", "Coqueluche confirmada por PCR."),
+    ("fr", "Rougeole confirmée par IgM positives."),
+    ("vi", "Lao phổi, AFB đờm dương tính, bắt đầu điều trị."),
+]
+
+CASES = [(kind, language, text) for kind, rows in TRAPS.items() for language, text in rows]
+
+
+@pytest.mark.parametrize(("kind", "language", "text"), CASES, ids=[f"{k}-{l}-{i}" for i, (k, l, _) in enumerate(CASES)])
+def test_trap_reports_nothing(kind: str, language: str, text: str) -> None:
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert not record.reportable, f"{kind}/{language}: {text!r} -> {[r.name for r in record.reportable]}"
+
+
+@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=[f"pos-{l}-{i}" for i, (l, _) in enumerate(POSITIVES)])
+def test_current_case_still_reports(language: str, text: str) -> None:
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert record.reportable, f"{language}: {text!r} lost its reportable condition"
