@@ -53,3 +53,52 @@ def test_sti_screening_results(text, expected):
 ])
 def test_no_case_from_imaging_or_pending_screens(text):
     assert _reportable(text) == set()
+
+
+COVID, SARS, TB, LEPTO, MEASLES, RUBELLA, YERS, SAL = ("840539006", "398447004", "56717001", "77377001", "14189004",
+                                                       "36653000", "83436008", "302231008")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an organism found in a specimen, in four languages
+    ("Three days of fever and right lower quadrant pain; Yersinia enterocolitica from stool.", {YERS}),
+    ("Diarrhée fébrile au retour de vacances, Yersinia enterocolitica dans les selles.", {YERS}),
+    ("Dolor abdominal y fiebre; Yersinia enterocolitica en heces.", {YERS}),
+    ("Febre e dor abdominal; Yersinia enterocolitica nas fezes.", {YERS}),
+    # shorthand "+ve" and a genus written with "sp."
+    ("Returned from Bali, stool culture +ve for Salmonella.", {SAL}),
+    ("Salmonella sp. on stool culture, sensitivities to follow.", {SAL}),
+    # "SARS-CoV-2" is the COVID-19 virus, never SARS-1
+    ("Admission swab: SARS-CoV-2 RNA detected by RT-PCR.", {COVID}),
+    ("Écouvillon nasopharyngé : PCR SARS-CoV-2 positive.", {COVID}),
+])
+def test_specimen_shorthand_and_virus_names(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Admission swab: SARS-CoV-2 RNA not detected.",
+    "SARS-CoV-2 spike IgG positive, two doses of vaccine last year.",
+    "Employee health: screened for TB with a QuantiFERON, positive; chest film clear, treating latent infection.",
+    "Yersinia enterocolitica not isolated from stool.",
+    "Stool culture -ve for Salmonella.",
+])
+def test_no_case_from_negative_results_or_tb_screening(text):
+    assert _reportable(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Paired sera: Leptospira MAT went from negative to 1:1600, seroconversion.", {LEPTO}),
+    ("Rubella IgG seroconversion between the acute and the convalescent sample, rash last week.", {RUBELLA}),
+    ("Measles IgG showed a fourfold rise on paired sera.", {MEASLES}),
+])
+def test_paired_serology_conversion(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Rubella IgG positive, immune; prenatal labs otherwise normal.",
+    "Measles IgG reactive before travel, no booster needed.",
+])
+def test_single_igg_is_still_immunity(text):
+    assert _reportable(text) == set()

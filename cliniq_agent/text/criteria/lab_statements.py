@@ -27,11 +27,12 @@ from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
 
-# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E." or a digit), a comma
+# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E.", a digit or a genus's
+# "sp." / "spp."), a comma
 # (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results),
 # and contrastive conjunctions ("positive for X but negative for Y")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d)\.(?=\s|$)|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
+    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d|\bspp?)\.(?=\s|$)|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
     regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
