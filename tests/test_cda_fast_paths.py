@@ -110,3 +110,24 @@ def test_normalize_space_matches_the_whitespace_regex() -> None:
 def test_hl7_timestamps(value: str, stamp: str | None, day: str | None) -> None:
     assert iso_datetime(value) == stamp
     assert iso_date(value) == day
+
+
+@pytest.mark.parametrize("with_shared", [False, True])
+def test_leaf_cells_render_as_the_general_narrative_writer_renders_them(with_shared: bool, request) -> None:
+    """narrative._leaf_cell (a table cell of leaf children, read in _row's loop) against _Writer on the cell."""
+    from cliniq_agent.cda.narrative import _leaf_cell, _Writer
+
+    shared = request.getfixturevalue("shared_data") if with_shared else None
+    cell = etree.fromstring(b"<td xmlns='urn:hl7-org:v3'> a <content>b</content>c<br/>d <paragraph>e</paragraph>"
+                            b"<col/>f<footnoteRef/> g </td>")
+    checked = 0
+    for root in [cell, *_documents(shared)]:
+        for el in root.iter(CDA + "td", CDA + "th"):
+            fast = _leaf_cell(el)
+            if fast is None:
+                continue
+            writer = _Writer(True)
+            writer.children(el)
+            assert fast == writer.finish()
+            checked += 1
+    assert checked > 0

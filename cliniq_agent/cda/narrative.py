@@ -35,9 +35,12 @@ def render_lines(el: Element | None, *, headers: bool = True) -> list[str]:
     return writer.finish()
 
 
-def _leaf_name(el: Element) -> str:
-    tag = el.tag
-    return tag[tag.find("}") + 1:] if tag.__class__ is str else ""
+def _flush(buffer: list[str], lines: list[str]) -> None:
+    """The buffered text as one line (whitespace collapsed), if any is left."""
+    text = normalize_space("".join(buffer))
+    buffer.clear()
+    if text:
+        lines.append(text)
 
 
 class _Writer:
@@ -50,10 +53,7 @@ class _Writer:
         self.buffer: list[str] = []
 
     def flush(self) -> None:
-        text = normalize_space("".join(self.buffer))
-        self.buffer.clear()
-        if text:
-            self.lines.append(text)
+        _flush(self.buffer, self.lines)
 
     def children(self, el: Element) -> None:
         """``el``'s own text, then each child (and its tail) in order."""
@@ -63,24 +63,25 @@ class _Writer:
             if len(sub):
                 self.walk(sub)
             else:
-                name = _leaf_name(sub)
+                tag = sub.tag  # the local name, inlined (comments and PIs: "")
+                name = tag[tag.find("}") + 1:] if tag.__class__ is str else ""
                 if name in _SKIP or not name:
                     pass
                 elif name == "br":
-                    self.flush()
+                    _flush(buffer, self.lines)
                 elif name == "table":
-                    self.flush()
+                    _flush(buffer, self.lines)
                     self.lines.extend(_table(sub, self.headers))
                 elif name in _BLOCK:
-                    self.flush()
+                    _flush(buffer, self.lines)
                     buffer.append(sub.text or "")
-                    self.flush()
+                    _flush(buffer, self.lines)
                 else:
                     buffer.append(sub.text or "")
             buffer.append(sub.tail or "")
 
     def walk(self, el: Element) -> None:
-        name = _leaf_name(el)
+        name = local_name(el)
         if name in _SKIP or not name:
             return
         if name == "br":
@@ -105,15 +106,17 @@ class _Writer:
 def _table(table: Element, headers: bool) -> list[str]:
     lines: list[str] = []
     for part in table:
-        name = local_name(part)
-        if name == "caption":
-            lines.extend(render_lines(part, headers=headers))
-        elif name == "tr":
-            lines.extend(_row(part, headers))
+        tag = part.tag
+        name = tag[tag.find("}") + 1:] if tag.__class__ is str else ""
+        if name == "tr":
+            lines += _row(part, headers)
         elif name in ("tbody", "tfoot") or (name == "thead" and headers):
             for row in part:
-                if local_name(row) == "tr":
-                    lines.extend(_row(row, headers))
+                tag = row.tag
+                if tag.__class__ is str and tag[tag.find("}") + 1:] == "tr":
+                    lines += _row(row, headers)
+        elif name == "caption":
+            lines.extend(render_lines(part, headers=headers))
     return lines
 
 
@@ -125,6 +128,9 @@ def _plain_cell(text: str) -> str:
 
 
 def _row(row: Element, headers: bool = True) -> list[str]:
+    """A table row: its cells joined by " | ", then the lines of tables or lists nested in a cell. Cells are read
+    in this loop (text-only cells, and cells of leaf children only: <content>, <br/>, <paragraph> …) without a
+    call each; a cell with deeper content is rendered as a narrative of its own."""
     cells: list[str] = []
     nested: list[str] = []
     if not headers:
@@ -132,19 +138,51 @@ def _row(row: Element, headers: bool = True) -> list[str]:
         if "th" in kinds and "td" not in kinds:
             return []
     for cell in row:
-        if _leaf_name(cell) not in ("td", "th"):
+        tag = cell.tag
+        if tag.__class__ is not str or tag[tag.find("}") + 1:] not in ("td", "th"):
             continue
         if len(cell) == 0:  # text only (most cells): what render_lines gives, without its dispatch
             text = _plain_cell(cell.text or "")
-        elif next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
-            nested.extend(render_lines(cell, headers=headers))
-            continue
         else:
-            text = " ".join(render_lines(cell, headers=headers))
+            lines = _leaf_cell(cell)
+            if lines is None:  # deeper content, or a nested table / list: the general renderer
+                if next(cell.iterdescendants(_NESTED_BLOCKS), None) is not None:
+                    nested.extend(render_lines(cell, headers=headers))
+                    continue
+                lines = render_lines(cell, headers=headers)
+            text = " ".join(lines)
         if text:
             cells.append(text)
-    head = [" | ".join(cells)] if cells else []
-    return head + nested
+    if cells:
+        nested.insert(0, " | ".join(cells))
+    return nested
+
+
+def _leaf_cell(cell: Element) -> list[str] | None:
+    """The lines ``_Writer`` gives for a cell whose children are all leaves other than <table> / <list>; None
+    for any other cell (nothing of it is kept)."""
+    lines: list[str] = []
+    buffer = [cell.text or ""]
+    for sub in cell:
+        if len(sub):
+            return None
+        tag = sub.tag
+        name = tag[tag.find("}") + 1:] if tag.__class__ is str else ""
+        if name in _SKIP or not name:
+            pass
+        elif name == "br":
+            _flush(buffer, lines)
+        elif name == "table" or name == "list":
+            return None
+        elif name in _BLOCK:
+            _flush(buffer, lines)
+            buffer.append(sub.text or "")
+            _flush(buffer, lines)
+        else:
+            buffer.append(sub.text or "")
+        buffer.append(sub.tail or "")
+    _flush(buffer, lines)
+    return lines
 
 
 class NarrativeIndex:
@@ -152,9 +190,10 @@ class NarrativeIndex:
 
     def __init__(self, root: Element) -> None:
         self._by_id: dict[str, Element] = {}
-        # ``//@ID`` (the attributes, each knowing its element) rather than ``//*[@ID]``: libxml2 then tests no
-        # predicate on every node of the document; the same elements, in document order.
-        for ident in compiled_xpath("//@ID")(root):
+        # ``//*/@ID`` (the attributes, each knowing its element) rather than ``//*[@ID]``: libxml2 then tests no
+        # predicate on every node of the document; and rather than ``//@ID``, whose descendant-or-self::node()
+        # step gathers every text node too (only elements have attributes). The same elements, in document order.
+        for ident in compiled_xpath("//*/@ID")(root):
             if ident and ident not in self._by_id:
                 self._by_id[str(ident)] = ident.getparent()
         self._rendered: dict[str, str | None] = {}
