@@ -22,17 +22,17 @@ from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup
+from cliniq_agent.text.criteria.sentences import STOP, pieces_between
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
 
-# clause ends: ; newline, a sentence stop (not after a one-letter abbreviation such as "E.", a digit or a genus's
-# "sp." / "spp."), a comma
+# clause ends: ; newline, a sentence stop (sentences.py: not after "E.", a digit or a genus's "sp." / "spp."), a comma
 # (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results),
 # and contrastive conjunctions ("positive for X but negative for Y")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|(?<!(?:^|[\s(])\p{L}|\d|\bspp?)\.(?=\s|$)|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
+    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
     regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
@@ -114,18 +114,6 @@ def _test_of(folded: str, span: tuple[int, int], result_span: tuple[int, int], c
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces_between(_CLAUSE_END, text, start, end)
-
-
-def pieces_between(separator: regex.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The non-empty spans of ``text[start:end]`` between matches of ``separator`` (sentences, clauses)."""
-    out, cursor = [], start
-    for match in separator.finditer(text, start, end):
-        if match.start() > cursor:
-            out.append((cursor, match.start()))
-        cursor = match.end()
-    if cursor < end:
-        out.append((cursor, end))
-    return out
 
 
 def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]]:

@@ -16,26 +16,15 @@ import regex
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.text.criteria.sentences import sentence_window
 from cliniq_agent.text.doc import TextDoc
 
-_SENTENCE_END = regex.compile(r"[\n]|(?<![\s(]\p{L}|\d)[.!?](?=\s|$)")
 
 
 @lru_cache(maxsize=1)
 def _test_words() -> regex.Pattern[str]:
     row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "test")
     return regex.compile(row["pattern"])
-
-
-def _window(folded: str, start: int) -> tuple[int, int]:
-    """From ``start`` to the end of the next sentence."""
-    end = start
-    for _ in range(2):
-        stop = _SENTENCE_END.search(folded, end)
-        if stop is None:
-            return start, len(folded)
-        end = stop.end()
-    return start, end
 
 
 def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive: set[str], codes_of,
@@ -54,7 +43,7 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
         ends = [e.span[1] for e in item.evidence if e.span]
         if not ends:
             continue
-        window = _window(folded, max(ends))
+        window = sentence_window(folded, max(ends))
         if not _test_words().search(folded, *window):
             continue
         own = codes_of(item.snomed)

@@ -17,13 +17,12 @@ from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.lab_statements import _result_words, _results, pieces_between
+from cliniq_agent.text.criteria.lab_statements import _result_words, _results
+from cliniq_agent.text.criteria.sentences import pieces_between, sentences
 from cliniq_agent.text.doc import TextDoc
 
 _KINDS = ("current", "immunity", "antibody")      # checked in this order: "IgM anti-HBc" is a current marker
-# a sentence ends at a stop (not a decimal point or "E. coli"), a newline or a semicolon between two markers' lists;
-# within it, clauses end at a comma, a semicolon or a contrastive conjunction
-_SENTENCE_END = regex.compile(r"\n|(?<![\s(]\p{L}|\d)\.(?=\s|$)")
+# sentences end where sentences.py says; within one, clauses end at a comma, a semicolon or a contrastive conjunction
 _CLAUSE_END = regex.compile(
     r"[;,/]\s|\s[-\u2013\u2014]\s|\s(?:and|but|with|y|e|et|con|com|avec|va|nhung|pero|mas|mais)\s", regex.IGNORECASE)
 
@@ -88,7 +87,7 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
     for start, end in spans:
         if not names.search(folded, start, end):      # no hepatitis virus named: nothing to read (most notes)
             continue
-        for sentence in pieces_between(_SENTENCE_END, folded, start, end):
+        for sentence in sentences(folded, start, end):
             if not names.search(folded, *sentence):
                 continue
             group = None

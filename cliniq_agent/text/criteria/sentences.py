@@ -1,0 +1,43 @@
+"""Where a sentence ends, for the criteria readers: lab_statements' clauses, serology's sentences and
+negative_workup's window after a suspicion. One definition, so that the three agree on where a statement ends.
+
+A stop is ``.``, ``!`` or ``?`` followed by a space or the end of the text, except right after a one-letter word
+("E. coli", "P. falciparum", also at the start of the text), a genus's "sp." / "spp." ("Salmonella sp. isolated")
+or a digit (list numbers "1. fever 2. rash"; a decimal point is never followed by a space anyway). A newline also
+ends a sentence.
+"""
+
+from __future__ import annotations
+
+import regex
+
+STOP = r"(?<!(?:^|[\s(])\p{L}|\d|\bspp?)[.!?](?=\s|$)"
+SENTENCE_END = regex.compile(rf"\n|{STOP}")
+
+
+def pieces_between(separator: regex.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-empty spans of ``text[start:end]`` between matches of ``separator`` (sentences, clauses)."""
+    out, cursor = [], start
+    for match in separator.finditer(text, start, end):
+        if match.start() > cursor:
+            out.append((cursor, match.start()))
+        cursor = match.end()
+    if cursor < end:
+        out.append((cursor, end))
+    return out
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-empty sentences of ``text[start:end]`` (without their stops)."""
+    return pieces_between(SENTENCE_END, text, start, end)
+
+
+def sentence_window(text: str, start: int, count: int = 2) -> tuple[int, int]:
+    """From ``start`` to the end of the ``count``-th sentence end after it (with its stop), or the text's end."""
+    end = start
+    for _ in range(count):
+        stop = SENTENCE_END.search(text, end)
+        if stop is None:
+            return start, len(text)
+        end = stop.end()
+    return start, end
