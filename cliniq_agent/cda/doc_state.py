@@ -47,11 +47,10 @@ class ParseContext:
 
     def section_of(self, el: Element) -> SectionRef | None:
         """The nearest enclosing section (entries belong to their innermost section)."""
-        for node in el.iterancestors():
-            tag = node.tag
-            if tag.__class__ is str and tag[tag.find("}") + 1:] == "section":  # local_name, inlined: a hot loop
-                return self.sections.get(node)
-        return None
+        # "{*}section": a section in any namespace or none (as a local-name test), found by libxml2's walk up
+        # the tree without a proxy and a tag string for every ancestor on the way.
+        node = next(el.iterancestors("{*}section"), None)
+        return None if node is None else self.sections.get(node)
 
     def claimed_matches(self, rules: Iterable[R]) -> Iterator[tuple[R, Element, SectionRef | None]]:
         """Each element the ``rules`` select, once, with the first rule (in order) that selects it in a section
