@@ -75,6 +75,12 @@ TRAPS = {
         ("fr", "Certificat de vaccination contre la fièvre jaune remis."),
         ("fr", "TPE VIH débuté aux urgences."),
         ("vi", "Tiêm huyết thanh kháng uốn ván sau khi dẫm đinh."),
+        ("en", "Second MMR dose for mumps protection before college."),
+        ("en", "Travel vaccines given, including typhoid and yellow fever."),
+        ("es", "Vacunación de puesta al día: sarampión y rubéola."),
+        ("pt", "Vacinação de rotina (difteria, tétano, coqueluche) atualizada."),
+        ("fr", "Rattrapage vaccinal : oreillons, rubéole."),
+        ("vi", "Tiêm chủng đầy đủ, bao gồm bạch hầu và ho gà."),
     ],
 }
 
@@ -87,6 +93,7 @@ POSITIVES = [
     ("pt", "Coqueluche confirmada por PCR."),
     ("fr", "Rougeole confirmée par IgM positives."),
     ("vi", "Lao phổi, AFB đờm dương tính, bắt đầu điều trị."),
+    ("en", "Vaccine-preventable disease: measles confirmed by IgM in an unvaccinated child."),
 ]
 
 CASES = [(kind, language, text) for kind, rows in TRAPS.items() for language, text in rows]
