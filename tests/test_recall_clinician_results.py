@@ -102,3 +102,46 @@ def test_paired_serology_conversion(text, expected):
 ])
 def test_single_igg_is_still_immunity(text):
     assert _reportable(text) == set()
+
+
+GIARDIA, MALARIA, TULA, MENING_, GAS = "58265007", "61462000", "19265001", "23511006", "406614006"
+LYME, PERT, SAL_ = "23502006", "27836007", "302231008"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # clinical forms named by the organism adjective or the site of infection
+    ("Dysuria and discharge; gonococcal urethritis, ceftriaxone given.", {GC}),
+    ("Urétrite gonococcique chez un homme de 24 ans.", {GC}),
+    ("Mucopurulent chlamydial cervicitis on speculum exam, doxycycline.", {CT}),
+    ("Hunter with a hand ulcer and axillary nodes: ulceroglandular tularemia.", {TULA}),
+    ("Accès palustre simple au retour du Mali.", {MALARIA}),
+    ("Salmonella bacteremia in a patient with sickle cell disease.", {SAL_}),
+    ("Purpura fulminans à méningocoque chez un adolescent.", {MENING_}),
+])
+def test_clinical_forms_of_the_disease(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # microscopy: the parasite's forms seen; "présence de" / "mise en évidence de"; a specimen and its organism
+    ("Ova and parasites: Giardia trophozoites seen.", {GIARDIA}),
+    ("Examen parasitologique des selles : présence de kystes de Giardia.", {GIARDIA}),
+    ("Thin film: P. falciparum ring forms present, 1% parasitaemia.", {MALARIA}),
+    ("LP done. CSF: N. meningitidis.", {MENING_}),
+    # confirmation on a short line, whatever language the line is guessed to be
+    ("Lyme confirmé.", {LYME}),
+    ("Coqueluche confirmée.", {PERT}),
+])
+def test_microscopy_specimens_and_short_confirmations(text, expected):
+    assert _reportable(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Ova and parasites: no Giardia cysts seen.",
+    "Examen parasitologique des selles : absence de kystes de Giardia.",
+    "Lyme non confirmé.",
+    "Coqueluche non confirmée, PCR négative.",
+    "CSF: clear, 2 cells.",
+])
+def test_negative_microscopy_and_unconfirmed(text):
+    assert _reportable(text) == set()
