@@ -137,6 +137,8 @@ class Locator:
     def __init__(self) -> None:
         self._memo: dict[Element, str] = {}
         self._names: dict[str, str] = {}  # Clark tag -> step name, for this document
+        self._tree: etree._ElementTree | None = None  # the document (of the first element located) and its
+        self._top: str | None = None  # root's step name: read once, not for every element
 
     def __call__(self, el: Element) -> str:
         found = self._memo.get(el)
@@ -159,11 +161,14 @@ class Locator:
 
     def _structural(self, el: Element) -> str | None:
         """The path from lxml's getelementpath when every step is a CDA or SDTC element, else None."""
-        tree = el.getroottree()
-        top = tree.getroot()
-        if top is None or el.getparent() is None:
+        tree = self._tree
+        if tree is None:  # one Locator, one document (a ParseContext's): getelementpath refuses any other element
+            tree = self._tree = el.getroottree()
+            top = tree.getroot()
+            self._top = None if top is None else (self._names.get(top.tag) or self._name(top))
+        name = self._top
+        if name is None or el.getparent() is None:
             return None
-        name = self._names.get(top.tag) or self._name(top)
         if not name.startswith(("cda:", "sdtc:")):
             return None
         relative = tree.getelementpath(el).replace(_CDA_CLARK, "cda:").replace(_SDTC_CLARK, "sdtc:")
