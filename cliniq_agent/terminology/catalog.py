@@ -86,7 +86,7 @@ class TerminologyKB:
             stamp = 0
         if refresh:
             _cached.cache_clear()
-        return _cached(str(kb_path("terminology")), str(db_path), stamp)
+        return _cached(_terminology_dir(), str(db_path), stamp)
 
     def _load_conditions(self) -> tuple[ReportableCondition, ...]:
         rctc = {row["snomed"]: row for row in read_tsv(self.kb_dir / "rctc_conditions.tsv")}
@@ -381,6 +381,12 @@ class TerminologyKB:
         for row in self.user_db.imports():
             counts[f"user_{row['system']}"] = int(row["concepts"] or 0)
         return counts
+
+
+@lru_cache(maxsize=1)
+def _terminology_dir() -> str:
+    """kb/terminology as a string, worked out once (``load`` runs several times per document)."""
+    return str(kb_path("terminology"))
 
 
 @lru_cache(maxsize=4)

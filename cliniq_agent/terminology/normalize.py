@@ -7,6 +7,8 @@ short abbreviations, where case carries meaning ("GAS" the organism, "gas" the w
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 from cliniq_agent.core.textnorm import fold
@@ -26,10 +28,27 @@ def strip_semantic_tag(name: str) -> str:
     return _SEMANTIC_TAG.sub("", name).strip()
 
 
+#: The ASCII view of the three patterns above, for the common all-ASCII text: every non-alphanumeric character
+#: to a space (``split`` then joins the runs), and a letter or digit followed by the other kind gets a space after it.
+_ASCII_NON_ALNUM = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_ASCII_LETTER_DIGIT = re.compile(r"[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])")
+
+
 def _key(text: str) -> str:
+    if text.isascii():  # the same key, without the Unicode-class patterns (a third of the time on KB and lab names)
+        if "'" in text:
+            text = _POSSESSIVE.sub("s", text)
+        if _ASCII_DIGIT.search(text):
+            text = _ASCII_LETTER_DIGIT.sub(_spaced, text)
+        return " ".join(text.translate(_ASCII_NON_ALNUM).split())
     text = _POSSESSIVE.sub("s", text)
     text = _LETTER_DIGIT.sub(" ", text)
     return " ".join(_NON_ALNUM.sub(" ", text).split())
+
+
+def _spaced(match: re.Match[str]) -> str:
+    return match.group() + " "
 
 
 def fold_key(text: str) -> str:
@@ -42,7 +61,10 @@ def fold_key(text: str) -> str:
 
 def case_key(text: str) -> str:
     """Like :func:`fold_key` but keeps letter case (for abbreviations of four characters or fewer)."""
-    folded = "".join(ch if fold(ch) == ch.lower() else fold(ch) for ch in text)
+    if text.isascii():  # every ASCII character folds to its lower case but the backtick (to an apostrophe)
+        folded = text.replace("`", "'")
+    else:
+        folded = "".join(ch if fold(ch) == ch.lower() else fold(ch) for ch in text)
     return _key(folded)
 
 

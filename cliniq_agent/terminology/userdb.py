@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cliniq_agent.core.resources import user_data_dir
@@ -39,10 +40,16 @@ class UserConcept:
 
 def default_path(*, create: bool = True) -> Path:
     """Where the imported tables live; ``create=False`` computes the path without making its folder."""
-    folder = user_data_dir(create=create) / "terminology"
+    data = user_data_dir(create=create)
     if create:
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder / "terminology.sqlite"
+        (data / "terminology").mkdir(parents=True, exist_ok=True)
+    return _db_file(data)
+
+
+@lru_cache(maxsize=8)
+def _db_file(data: Path) -> Path:
+    """The tables' file under a data folder (one Path per folder: ``TerminologyKB.load`` asks per document)."""
+    return data / "terminology" / "terminology.sqlite"
 
 
 class UserTerminologyDB:
