@@ -35,6 +35,14 @@ TRAPS = {
         ("en", "Low suspicion for legionellosis given the normal chest film."),
         ("en", "Stool culture for Campylobacter and Shigella: no pathogens isolated."),
         ("fr", "Peu probable qu'il s'agisse d'une brucellose."),
+        ("en", "First diagnosed as mumps; diagnosis later corrected to bacterial parotitis."),
+        ("en", "Suspected anthrax was reclassified as a spider bite."),
+        ("en", "The working diagnosis changed from cholera to norovirus gastroenteritis."),
+        ("en", "Brucellosis was suspected until the biopsy showed sarcoidosis."),
+        ("es", "Diagnóstico inicial de tos ferina, después cambiado a bronquiolitis."),
+        ("pt", "Suspeita de febre tifoide reclassificada como gastroenterite viral."),
+        ("fr", "Brucellose évoquée, mais diagnostic final de sarcoïdose."),
+        ("vi", "Chẩn đoán ban đầu là quai bị, sau đó sửa lại là viêm tuyến mang tai do vi khuẩn."),
     ],
     "historical": [
         ("en", "Completed nine months of tuberculosis therapy in 2011."),
@@ -94,6 +102,8 @@ POSITIVES = [
     ("fr", "Rougeole confirmée par IgM positives."),
     ("vi", "Lao phổi, AFB đờm dương tính, bắt đầu điều trị."),
     ("en", "Vaccine-preventable disease: measles confirmed by IgM in an unvaccinated child."),
+    ("en", "Mumps reclassified as a confirmed case after the buccal PCR came back positive."),
+    ("en", "Diagnosis changed from influenza to measles once the IgM came back positive."),
 ]
 
 CASES = [(kind, language, text) for kind, rows in TRAPS.items() for language, text in rows]
