@@ -23,3 +23,39 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not available")
     return SHARED_DATA
+
+
+def reportable(text: str) -> set[str]:
+    """The reportable condition codes the deterministic engine finds in ``text`` (the narrative sentence tests)."""
+    from cliniq_agent.api import extract
+
+    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
+
+
+def trap_cases(traps: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, str]]:
+    """(kind, language, text) for each sentence of a {kind: [(language, text)]} table of trap sentences."""
+    return [(kind, language, text) for kind, rows in traps.items() for language, text in rows]
+
+
+def trap_ids(cases: list[tuple[str, str, str]]) -> list[str]:
+    return [f"{kind}-{language}-{i}" for i, (kind, language, _) in enumerate(cases)]
+
+
+def positive_ids(positives: list[tuple[str, str]]) -> list[str]:
+    return [f"pos-{language}-{i}" for i, (language, _) in enumerate(positives)]
+
+
+def assert_reports_nothing(label: str, text: str) -> None:
+    """A trap sentence: no reportable condition (the message names what was reported)."""
+    from cliniq_agent.api import extract
+
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert not record.reportable, f"{label}: {text!r} -> {[r.name for r in record.reportable]}"
+
+
+def assert_still_reports(language: str, text: str) -> None:
+    """A current case beside the traps: the rules that silence the traps must not silence it."""
+    from cliniq_agent.api import extract
+
+    record = extract(text, use_llm=False, persist_trace=False).record
+    assert record.reportable, f"{language}: {text!r} lost its reportable condition"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliniq_agent import extract
+from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
 
 TRAPS: dict[str, list[tuple[str, str]]] = {
     'hearsay': [
@@ -374,16 +374,14 @@ POSITIVES: list[tuple[str, str]] = [
 ]
 
 
-CASES = [(cat, lang, text) for cat, items in TRAPS.items() for lang, text in items]
+CASES = trap_cases(TRAPS)
 
 
-@pytest.mark.parametrize(("category", "language", "text"), CASES, ids=[f"{c}-{l}-{i}" for i, (c, l, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("category", "language", "text"), CASES, ids=trap_ids(CASES))
 def test_trap_reports_nothing(category: str, language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert not record.reportable, f"{category}/{language}: {text!r} -> {[r.name for r in record.reportable]}"
+    assert_reports_nothing(f"{category}/{language}", text)
 
 
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=[f"pos-{l}-{i}" for i, (l, _) in enumerate(POSITIVES)])
+@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
 def test_real_case_still_reported(language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert record.reportable, f"{language}: {text!r} lost its reportable condition"
+    assert_still_reports(language, text)

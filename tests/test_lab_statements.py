@@ -2,11 +2,8 @@
 
 import pytest
 
-from cliniq_agent.api import extract
+from conftest import reportable
 
-
-def _reportable(text: str) -> set[str]:
-    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
 
 
 @pytest.mark.parametrize("text, condition", [
@@ -18,7 +15,7 @@ def _reportable(text: str) -> set[str]:
     ("Xét nghiệm PCR phát hiện Campylobacter trong phân.", "86500004"),
 ])
 def test_positive_statement_reports_the_condition(text, condition):
-    assert condition in _reportable(text)
+    assert condition in reportable(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -29,14 +26,14 @@ def test_positive_statement_reports_the_condition(text, condition):
     "If the stool culture grows Shigella we will call her.",
 ])
 def test_negative_or_not_the_patients_result_reports_nothing(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()
 
 
 def test_reactive_antibody_with_negative_rna_is_not_a_hepatitis_c_case():
     # CSTE 2020 hepatitis C: antibody reactive and RNA not detected is resolved infection
-    assert "50711007" not in _reportable("Anti-HCV reactive; HCV RNA was not detected.")
-    assert "50711007" in _reportable("Anti-HCV reactive; HCV RNA detected, 1.2 million IU/mL.")
+    assert "50711007" not in reportable("Anti-HCV reactive; HCV RNA was not detected.")
+    assert "50711007" in reportable("Anti-HCV reactive; HCV RNA detected, 1.2 million IU/mL.")
 
 
 def test_a_suspected_condition_with_a_negative_test_is_excluded():
-    assert "38362002" not in _reportable("Suspected dengue fever; dengue NS1 antigen negative.")
+    assert "38362002" not in reportable("Suspected dengue fever; dengue NS1 antigen negative.")

@@ -10,11 +10,8 @@ someone else's case and a minus sign from counting.
 
 import pytest
 
-from cliniq_agent.api import extract
+from conftest import reportable
 
-
-def _reportable(text: str) -> set[str]:
-    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -55,7 +52,7 @@ def _reportable(text: str) -> set[str]:
     ("Triagem do pré-natal com teste rápido de sífilis e de HIV reagentes.", {"76272004", "86406008"}),
 ])
 def test_condition_written_informally_is_reported(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -70,4 +67,4 @@ def test_condition_written_informally_is_reported(text, expected):
     "Rubella IgG positive, immune; routine prenatal panel.",
 ])
 def test_not_the_patients_disease_or_not_reportable(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()

@@ -11,14 +11,11 @@ Every sentence was written for this test (none comes from an evaluation set). Ea
 
 import pytest
 
-from cliniq_agent.api import extract
+from conftest import reportable
+
 
 CT, GC, LIS, CAMPY, SHIG, VIB, HIB, MENING = ("240589008", "15628003", "4241002", "86500004", "36188001",
                                               "398557001", "406583002", "23511006")
-
-
-def _reportable(text: str) -> set[str]:
-    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -31,7 +28,7 @@ def _reportable(text: str) -> set[str]:
     ("Rigidez de nuca, meningococo isolado no líquor; quimioprofilaxia dos contactos.", {MENING}),
 ])
 def test_abbreviated_organism_names(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -41,7 +38,7 @@ def test_abbreviated_organism_names(text, expected):
     ("Pharyngeal NAAT for N. gonorrhoeae positive, ceftriaxone 500 mg IM.", {GC}),
 ])
 def test_sti_screening_results(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -52,7 +49,7 @@ def test_sti_screening_results(text, expected):
     "Pharyngeal NAAT for N. gonorrhoeae negative.",
 ])
 def test_no_case_from_imaging_or_pending_screens(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()
 
 
 COVID, SARS, TB, LEPTO, MEASLES, RUBELLA, YERS, SAL = ("840539006", "398447004", "56717001", "77377001", "14189004",
@@ -73,7 +70,7 @@ COVID, SARS, TB, LEPTO, MEASLES, RUBELLA, YERS, SAL = ("840539006", "398447004",
     ("Écouvillon nasopharyngé : PCR SARS-CoV-2 positive.", {COVID}),
 ])
 def test_specimen_shorthand_and_virus_names(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -84,7 +81,7 @@ def test_specimen_shorthand_and_virus_names(text, expected):
     "Stool culture -ve for Salmonella.",
 ])
 def test_no_case_from_negative_results_or_tb_screening(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -93,7 +90,7 @@ def test_no_case_from_negative_results_or_tb_screening(text):
     ("Measles IgG showed a fourfold rise on paired sera.", {MEASLES}),
 ])
 def test_paired_serology_conversion(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -101,7 +98,7 @@ def test_paired_serology_conversion(text, expected):
     "Measles IgG reactive before travel, no booster needed.",
 ])
 def test_single_igg_is_still_immunity(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()
 
 
 GIARDIA, MALARIA, TULA, MENING_, GAS = "58265007", "61462000", "19265001", "23511006", "406614006"
@@ -119,7 +116,7 @@ LYME, PERT, SAL_ = "23502006", "27836007", "302231008"
     ("Purpura fulminans à méningocoque chez un adolescent.", {MENING_}),
 ])
 def test_clinical_forms_of_the_disease(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -133,7 +130,7 @@ def test_clinical_forms_of_the_disease(text, expected):
     ("Coqueluche confirmée.", {PERT}),
 ])
 def test_microscopy_specimens_and_short_confirmations(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -144,4 +141,4 @@ def test_microscopy_specimens_and_short_confirmations(text, expected):
     "CSF: clear, 2 cells.",
 ])
 def test_negative_microscopy_and_unconfirmed(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()

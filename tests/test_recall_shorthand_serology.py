@@ -13,7 +13,8 @@ Every sentence was written for this test (none comes from an evaluation set). Ea
 
 import pytest
 
-from cliniq_agent.api import extract
+from conftest import reportable
+
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.result_words import trailing_interpretation
 from cliniq_agent.core.schema import Assertion
@@ -21,10 +22,6 @@ from cliniq_agent.core.schema import Assertion
 HBV, HAV, HCV, CT, GC, TB, SAL, MEAS = ("66071002", "40468003", "50711007", "240589008", "15628003", "56717001",
                                         "302231008", "14189004")
 CRE, CPO = "712662001", "734350003"
-
-
-def _reportable(text: str) -> set[str]:
-    return {r.snomed for r in extract(text, use_llm=False, persist_trace=False).record.reportable}
 
 
 @pytest.mark.parametrize("text", [
@@ -38,7 +35,7 @@ def _reportable(text: str) -> set[str]:
     "Tái khám sau điều trị: anti-HCV dương tính, RNA không phát hiện.",
 ])
 def test_resolved_serology_is_not_a_case(text):
-    assert _reportable(text) == set()
+    assert reportable(text) == set()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -51,7 +48,7 @@ def test_resolved_serology_is_not_a_case(text):
     ("Ictère fébrile au retour du Maroc ; IgM anti-VHA positives.", {HAV}),
 ])
 def test_current_infection_markers_are_read(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -63,7 +60,7 @@ def test_current_infection_markers_are_read(text, expected):
     ("Khám bệnh lây qua đường tình dục, dịch cổ tử cung CT+ GC-.", {CT}),
 ])
 def test_sign_shorthand_for_paired_naats(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 def test_plus_sign_keeps_the_previous_test_present():
@@ -80,7 +77,7 @@ def test_plus_sign_keeps_the_previous_test_present():
     ("Trẻ 3 tuổi sốt cao, phát ban toàn thân, chưa tiêm chủng. Nghi sởi, đã báo y tế dự phòng.", {MEAS}),
 ])
 def test_vietnamese_short_results_and_names(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 def test_trailing_result_words_split_a_lab_clause():
@@ -97,7 +94,7 @@ def test_trailing_result_words_split_a_lab_clause():
     ("Carbapenemase VIM detected in a Pseudomonas aeruginosa from sputum.", {CPO}),
 ])
 def test_carbapenemase_with_enterobacterales(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 DENGUE, MALARIA, CAMPY, PERTUSSIS = "38362002", "61462000", "86500004", "27836007"
@@ -123,7 +120,7 @@ DENGUE, MALARIA, CAMPY, PERTUSSIS = "38362002", "61462000", "86500004", "2783600
     ("Coproculture positive à Salmonella enteritidis.", {SAL}),
 ])
 def test_named_tests_and_short_sentences(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text, language", [
@@ -145,7 +142,7 @@ def test_short_clinical_sentences_get_their_language(text, language):
     ("No growth in CSF culture at 48 h; meningococcal disease ruled out.", set()),
 ])
 def test_organism_in_a_culture_or_csf(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -156,4 +153,4 @@ def test_organism_in_a_culture_or_csf(text, expected):
     ("Bilan IST : HIV-, RPR+ 1:16, TPHA+.", {"76272004"}),
 ])
 def test_comma_separated_sign_results(text, expected):
-    assert _reportable(text) == expected
+    assert reportable(text) == expected

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import assert_reports_nothing
+
 from cliniq_agent import extract
 from cliniq_agent.core.schema import Lab
 from cliniq_agent.reportability.positivity import Positivity, classify
@@ -66,8 +68,7 @@ CURRENT = [
 
 @pytest.mark.parametrize(("language", "text"), PAST_OR_IMMUNE, ids=[f"past-{l}-{i}" for i, (l, _) in enumerate(PAST_OR_IMMUNE)])
 def test_past_infection_or_immunity_is_not_reported(language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert not record.reportable, f"{language}: {text!r} -> {[r.name for r in record.reportable]}"
+    assert_reports_nothing(language, text)
 
 
 @pytest.mark.parametrize(("language", "text", "code"), CURRENT, ids=[f"current-{l}-{i}" for i, (l, _, _) in enumerate(CURRENT)])
@@ -117,5 +118,4 @@ def test_short_result_line_is_read_in_its_language(text: str, word: str, languag
     ("vi", "Viêm gan B đã khỏi từ lâu."),
 ])
 def test_infection_named_as_resolved_is_historical(language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert not record.reportable, f"{language}: {text!r} -> {[r.name for r in record.reportable]}"
+    assert_reports_nothing(language, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliniq_agent import extract
+from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
 
 TRAPS = {
     "test_for_pending": [
@@ -81,17 +81,14 @@ POSITIVES = [
     ("en", "Suspected measles; IgM pending."),
 ]
 
-CASES = [(category, language, text) for category, rows in TRAPS.items() for language, text in rows]
+CASES = trap_cases(TRAPS)
 
 
-@pytest.mark.parametrize(("category", "language", "text"), CASES,
-                         ids=[f"{c}-{l}-{i}" for i, (c, l, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("category", "language", "text"), CASES, ids=trap_ids(CASES))
 def test_trap_construction_reports_nothing(category: str, language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert not record.reportable, f"{category}/{language}: {text!r} -> {[r.name for r in record.reportable]}"
+    assert_reports_nothing(f"{category}/{language}", text)
 
 
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=[f"pos-{l}-{i}" for i, (l, _) in enumerate(POSITIVES)])
+@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
 def test_result_in_the_sentence_still_reports(language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert record.reportable, f"{language}: {text!r} lost its reportable condition"
+    assert_still_reports(language, text)

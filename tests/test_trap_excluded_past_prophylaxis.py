@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliniq_agent import extract
+from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
 
 TRAPS = {
     "excluded_differential": [
@@ -106,16 +106,14 @@ POSITIVES = [
     ("en", "Diagnosis changed from influenza to measles once the IgM came back positive."),
 ]
 
-CASES = [(kind, language, text) for kind, rows in TRAPS.items() for language, text in rows]
+CASES = trap_cases(TRAPS)
 
 
-@pytest.mark.parametrize(("kind", "language", "text"), CASES, ids=[f"{k}-{l}-{i}" for i, (k, l, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("kind", "language", "text"), CASES, ids=trap_ids(CASES))
 def test_trap_reports_nothing(kind: str, language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert not record.reportable, f"{kind}/{language}: {text!r} -> {[r.name for r in record.reportable]}"
+    assert_reports_nothing(f"{kind}/{language}", text)
 
 
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=[f"pos-{l}-{i}" for i, (l, _) in enumerate(POSITIVES)])
+@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
 def test_current_case_still_reports(language: str, text: str) -> None:
-    record = extract(text, use_llm=False, persist_trace=False).record
-    assert record.reportable, f"{language}: {text!r} lost its reportable condition"
+    assert_still_reports(language, text)
