@@ -20,7 +20,6 @@ from cliniq_agent.text.criteria.sentences import sentence_window
 from cliniq_agent.text.doc import TextDoc
 
 
-
 @lru_cache(maxsize=1)
 def _test_words() -> regex.Pattern[str]:
     row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "test")
