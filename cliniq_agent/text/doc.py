@@ -145,6 +145,12 @@ class TextDoc:
         return {}
 
     @_once
+    def panel_headers(self) -> list[tuple[int, int]]:
+        """Spans of the note's panel headers ("GC/CT NAAT:" before per-analyte results; text/criteria/panels.py)."""
+        from cliniq_agent.text.criteria.panels import panel_headers
+        return panel_headers(self.text)
+
+    @_once
     def line_breaks(self) -> list[int]:
         """Offsets of every newline (for line lookups by bisect)."""
         text, breaks, pos = self.text, [], self.text.find("\n")

@@ -192,6 +192,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     text, folded = doc.text, doc.fold
     statements = []
     words = _result_words(folded)
+    headers = SpanIndex(doc.panel_headers)   # "GC/CT NAAT: CT detected": header organisms take no result
     for start, end in spans:
         previous: list[LabStatement] = []    # the statements of the last clause that had one (same line)
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
@@ -209,6 +210,8 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 continue
             found_here = len(statements)
             for condition, span, row, disease_name, specimen in organisms:
+                if headers.overlaps(span):
+                    continue
                 verdict = engine.assess(doc, span)
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
                     continue
@@ -221,6 +224,8 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 positive, result_span, _ = min(results, key=lambda r: (r[2], not _glued(span, r[1]), r[0]))
                 if positive and verdict.assertion is Assertion.NEGATED:   # "negative for X, positive for Y"
                     continue
+                if specimen and kb.text_links.match(text[specimen[0]:specimen[1]], "lab"):
+                    specimen = None   # the words a row required name an organism ("GC" beside "CT"): context
                 statements.append(LabStatement(condition=condition, span=span, result_span=result_span,
                                                positive=positive, row=row, disease_name=disease_name,
                                                specimen=text[specimen[0]:specimen[1]] if specimen else None,

@@ -21,12 +21,13 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
 
     Inside ``test_spans`` (lab, medication and vital-sign lines) a disease name names the test, the
     drug's indication or the vaccine, not a diagnosis: no condition comes from there (a positive lab
-    still reaches reportability through its LOINC code and result)."""
+    still reaches reportability through its LOINC code and result). The same holds in a panel header
+    ("GC/CT NAAT: CT detected, GC not detected"): each analyte takes the result written after the colon."""
     kb = kb or TerminologyKB.load()
     doc = TextDoc.of(text)
     text = doc.text
     record = CompactRecord()
-    skip_index, test_index = SpanIndex(skip), SpanIndex(test_spans)
+    skip_index, test_index = SpanIndex(skip), SpanIndex([*test_spans, *doc.panel_headers])
     scanned = _not_inside(spans, skip) if spans else None     # None: the scanner reads the whole text
     mentions = () if scanned == [] else find_kb_mentions(text, kb, scanned)
     for mention in mentions:
