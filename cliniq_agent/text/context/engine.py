@@ -25,6 +25,11 @@ from .analysis import DocAnalysis, Hit
 from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_ruleset
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
+# header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
+# positive"): the header's scope ends at that clause's ";" or sentence stop
+_CLAUSE_BOUND_SECTIONS = frozenset({Category.VACCINATION})
+_CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
+_FINDING_ENDS = frozenset({Category.VACCINATION})   # terminators of a vaccination scope: a result or diagnosis (*_term_finding rows)
 
 
 class Modifier(BaseModel):
@@ -62,6 +67,8 @@ class ContextEngine:
         self.ruleset = ruleset
         # the widest scope of any trigger: hits farther from a target than this cannot reach it
         self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
+        self._finding_rules = [rule for rules in ruleset.triggers.values() for rule in rules
+                               if rule.category is Category.TERMINATE and rule.applies and rule.applies & _FINDING_ENDS]
 
     @classmethod
     def from_folder(cls, folder: Path) -> ContextEngine:
@@ -192,6 +199,10 @@ class ContextEngine:
     def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int, limit: int) -> list[Modifier]:
         found = []
         for scope in reversed(list(doc.section_index.containing(fs))):   # document order
+            if scope.rule.category in _CLAUSE_BOUND_SECTIONS:
+                ends = self._finding_break(doc, scope.header[1], scope.end)
+                if ends is not None and ends < fs:   # the header's list ended before the target
+                    continue
             distance = doc.tokens_between(scope.header[1], fs)
             found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
         for quote in reversed(list(doc.quote_index.containing(fs))):
@@ -199,6 +210,29 @@ class ContextEngine:
                 found.append(self._modifier(doc, Category.QUOTED, "quote", (quote.start - 1, quote.end + 1),
                                             doc.tokens_between(quote.start, fs)))
         return found
+
+    def _finding_break(self, doc: DocAnalysis, lo: int, hi: int) -> int | None:
+        """Folded offset of the first clause break (";" or a sentence stop) in folded [lo, hi) whose clause, up to
+        the next break, states a finding of its own: a terminator of vaccination scopes ("positive", "confirmed by",
+        "diagnosed", "isolated" … the *_term_finding rows of five languages) lies in it."""
+        folded = doc.text.folded
+        breaks = list(_CLAUSE_BREAK.finditer(folded, lo, hi))
+        for number, brk in enumerate(breaks):
+            c_lo = brk.end()
+            c_hi = breaks[number + 1].start() if number + 1 < len(breaks) else hi
+            if c_hi <= c_lo:
+                continue
+            # the rows' own matches, not the kept hits: a longer overlapping row ("positive for") may have won
+            if any(rule.compiled.search(folded, c_lo, c_hi) for rule in self._finding_rules):
+                return brk.start()
+        return None
+
+    def finding_clause_start(self, text: str | TextDoc, start: int, end: int) -> int | None:
+        """Original offset of the first ";" / sentence stop in ``text[start:end]`` after which a clause states a
+        finding (``_finding_break``): where a list line ("Vaccines: DTaP x3; pertussis confirmed by PCR") ends."""
+        doc = self._analysis(text, None)
+        folded_break = self._finding_break(doc, doc.text.fold_offset(start), doc.text.fold_offset(end))
+        return None if folded_break is None else doc.text.orig_span(folded_break, folded_break + 1)[0]
 
     def _decide(self, found: list[Modifier], language: str) -> AssertionResult:
         if not found:

@@ -14,6 +14,10 @@ from cliniq_agent.text.doc import TextDoc
 CLINICAL_FIELDS = frozenset({"conditions", "labs", "meds", "vitals", "immunizations"})
 # Free-text fields whose value is clinical prose: the text tiers scan them like unlabelled narrative.
 NARRATIVE_FIELDS = frozenset({"encounter.reason"})
+# Lines listing what the patient received, not what they have: a later clause stating a finding is not part of
+# the list ("Vaccines: DTaP incomplete; pertussis confirmed by PCR" — the diagnosis is prose, not a vaccine).
+_LIST_LINE_FIELDS = frozenset({"immunizations"})
+_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 
 
 class LabelledLine(BaseModel):
@@ -55,6 +59,11 @@ def split_labelled_lines(doc: TextDoc) -> tuple[LabelledLine, ...]:
         line_no += text.count("\n", counted_to, match.start())
         counted_to = match.start()
         value_start, value_end = match.span("value")
+        line_end = match.end()
+        if fields[match.group("label")] in _LIST_LINE_FIELDS:
+            cut = _list_end(doc, value_start, value_end)
+            if cut is not None:   # "Vaccines: DTaP x2; pertussis confirmed by PCR": the rest is prose
+                value_end = line_end = cut
         raw_value = text[value_start:value_end]
         stripped = raw_value.rstrip()
         lines.append(
@@ -64,10 +73,19 @@ def split_labelled_lines(doc: TextDoc) -> tuple[LabelledLine, ...]:
                 field=fields[match.group("label")],
                 value=stripped,
                 value_span=(value_start, value_start + len(stripped)),
-                line_span=match.span(),
+                line_span=(match.start(), line_end),
             )
         )
     return tuple(lines)
+
+
+def _list_end(doc: TextDoc, start: int, end: int) -> int | None:
+    """Where a list line's list ends: the ";" or sentence stop after which a clause states a finding of its own
+    (ConText's *_term_finding rows: "positive", "confirmed by", "diagnosed" …). Only lines with a break."""
+    if not _BREAK.search(doc.fold, start, end):
+        return None
+    from cliniq_agent.text.context import ContextEngine   # the engine reads TextDoc, which reads these lines
+    return ContextEngine.default().finding_clause_start(doc, start, end)
 
 
 def known_format_likelihood(text: str | TextDoc) -> float:
