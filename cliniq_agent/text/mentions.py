@@ -17,7 +17,7 @@ from cliniq_agent.core.dates import normalize_date
 from cliniq_agent.text.lines.fields import to_ucum
 from cliniq_agent.text.markers.markers import CodeMarker, find_bare_codes, find_code_markers
 from cliniq_agent.text.result_words import interpret, numeric_value, trailing_interpretation
-from cliniq_agent.core.schema import Condition, Evidence, Immunization, Lab, Med, Tier
+from cliniq_agent.core.schema import Assertion, Condition, Evidence, Immunization, Lab, Med, Tier
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.textnorm import fold
 
@@ -173,8 +173,11 @@ def build_item(kind: str, text: str | TextDoc, clause: Clause, *, engine: Contex
         item = _make(kind, text, (seg_start, name_end), (seg_start, seg_end), seg_markers)
         if item is None:
             continue
-        target = _target_span(doc, (seg_start, name_end), engine) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
+        pieces = _name_pieces(doc, (seg_start, name_end), engine)
+        target = _longest(pieces) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
         verdict = _assess(kind, doc, target, clause, engine)
+        if kind == "conditions" and verdict.category is None:
+            verdict = _vaccination_piece(doc, pieces, target, clause, engine) or verdict
         item.assertion = verdict.assertion
         item.evidence = [Evidence(tier=tier, span=(seg_start, seg_end), text=text[seg_start:seg_end],
                                   rule=";".join([m.rule for m in seg_markers] + ([verdict.rule_id] if verdict.rule_id else [])) or None)]
@@ -194,23 +197,46 @@ def _assess(kind: str, text: TextDoc, target: tuple[int, int], clause: Clause, e
     return engine.assess(text, target, until=target[1])
 
 
-def _target_span(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> tuple[int, int] | None:
-    """The mention itself: the longest stretch of the name region between trigger words."""
+def _name_pieces(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> list[tuple[int, int]]:
+    """The stretches of the name region between trigger words, stripped of punctuation."""
     start, end = span
     text = doc.text
-    pieces, cursor = [], start
+    raw_pieces, cursor = [], start
     for t_start, t_end in engine.trigger_spans(doc, span):
-        pieces.append((cursor, t_start))
+        raw_pieces.append((cursor, t_start))
         cursor = max(cursor, t_end)
-    pieces.append((cursor, end))
-    best = None
-    for p_start, p_end in pieces:
+    raw_pieces.append((cursor, end))
+    pieces = []
+    for p_start, p_end in raw_pieces:
         raw = text[p_start:p_end]
         stripped = raw.strip(" ,;:-–—()")
-        if stripped and (best is None or len(stripped) > best[1] - best[0]):
+        if stripped:
             offset = raw.find(stripped)
-            best = (p_start + offset, p_start + offset + len(stripped))
+            pieces.append((p_start + offset, p_start + offset + len(stripped)))
+    return pieces
+
+
+def _longest(pieces: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The mention itself: the longest piece (the first of equals)."""
+    best = None
+    for piece in pieces:
+        if best is None or piece[1] - piece[0] > best[1] - best[0]:
+            best = piece
     return best
+
+
+def _vaccination_piece(doc: TextDoc, pieces: list[tuple[int, int]], target: tuple[int, int], clause: Clause,
+                       engine: ContextEngine):
+    """A labelled value that is itself a vaccination phrase ("Dx: need for vaccination against hepatitis A"):
+    the longest piece ("need for") has no modifier, but the disease named after the vaccine words is what a
+    vaccine protects against, and that changes what the whole value denotes (VACCINATION ranks first)."""
+    for piece in pieces:
+        if piece == target:
+            continue
+        verdict = engine.assess(doc, piece)
+        if verdict.assertion is Assertion.VACCINATION:
+            return verdict
+    return None
 
 
 def _strip_phrase(name: str, phrase: str) -> str:
