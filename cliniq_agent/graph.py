@@ -1,12 +1,14 @@
 """The whole flow on one screen.
 
-    START → detect_format ─┬─ cda ──────────────┐
-            (format, route) ├─ text ─────────────┼─(a phrase left to code?)─ yes → agent ─┐
-                            └─ text → fast_path ─┘                           no ──────────┴→ merge_validate
+    START ─(XML?)─┬─ yes → detect_format ⇢ cda ──┐
+                  └─ no ─→ detect_format ⇢ text ─┼─(a phrase left to code?)─ yes → agent ─┐
+                              text → fast_path ──┘                          no ──────────┴→ merge_validate
     merge_validate ⇢ reportability ─(FHIR asked?)─ yes → emit → END
                                                    no ─────────→ END
 
-- detect_format: CDA XML, known-format text or narrative; the route is a conditional edge, not a node.
+- detect_format: CDA XML, known-format text or narrative, and the route; it refuses XML that is not a CDA
+  ClinicalDocument and JSON. Which node it opens is the conditional entry edge (``by_format``: XML or not,
+  the one fact it branches on), and its step (``format=…; route=…``) is traced as before.
 - cda: the CDA parser, then per narrative section the regex and lookup tiers (nodes/cda.py); each section
   with text becomes an agent job.
 - text: ``TIERS = [line_parser, regex_markers, icd10_links, kb_lookup, criteria]`` (text/tiers.py) over a
@@ -18,16 +20,17 @@
   (true of every phdi-dev eICR: the subgraph would cost about three nodes' overhead for nothing).
 - merge_validate folds the drafts, checks every code and sets aside what is not asserted;
   reportability maps the record to RCTC conditions; emit builds the FHIR bundle when asked.
-  ``⇢``: merge_validate and reportability always run one after the other, so they are one graph node
-  (``MERGE_REPORT``) of two stages (``traced_stages``), each its own step in the trace: a LangGraph super-step
-  costs about half a millisecond per document whatever its node does.
+  ``⇢``: stages that always run one after the other are one graph node of two stages (``traced_stages``),
+  each its own step in the trace: detect_format ⇢ cda (``READ_CDA``), detect_format ⇢ text (``READ_TEXT``),
+  merge_validate ⇢ reportability (``MERGE_REPORT``). A LangGraph super-step costs about 1.1 M instructions
+  (a third to half a millisecond) per document whatever its node does.
 
 Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit trace records
 its timing and outputs. The compiled graph keeps no checkpointer: a run is one synchronous pass. It is
 compiled once per process (``build_graph`` is cached) and its edges are cheap: a condition reads only the
 keys it decides on (``RouteView``) and runs without LangChain callbacks (``_edge``), so the framework's
-share of a run is its super-steps (four for an eICR: input, detect_format, cda, merge_validate ⇢
-reportability), not copies of the state.
+share of a run is its super-steps (three for an eICR: input with the entry edge, detect_format ⇢ cda,
+merge_validate ⇢ reportability), not copies of the state.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from cliniq_agent.agent.graph import agent_graph
-from cliniq_agent.core.state import AgentJob, Route, RunOptions, RunState
+from cliniq_agent.core.state import AgentJob, Route, RunOptions, RunState, SourceDocument
 from cliniq_agent.nodes.cda import cda
 from cliniq_agent.nodes.detect_format import detect_format
 from cliniq_agent.nodes.emit import emit
@@ -49,23 +52,33 @@ from cliniq_agent.nodes.reportability import reportability
 from cliniq_agent.nodes.text import text
 from cliniq_agent.trace import traced, traced_stages
 
-NODES = {"detect_format": detect_format, "cda": cda, "text": text, "fast_path": fast_path, "emit": emit}
-#: The graph node that merges, validates and assesses the record: two stages, traced as two steps.
+NODES = {"fast_path": fast_path, "emit": emit}
+#: Graph nodes of two stages, each stage traced as its own step: reading the document (format, then the CDA
+#: parser or the text tiers), and merging, validating and assessing the record.
+READ_CDA = "detect_format+cda"
+READ_TEXT = "detect_format+text"
 MERGE_REPORT = "merge_validate+reportability"
-STAGES = {MERGE_REPORT: (("merge_validate", merge_validate), ("reportability", reportability))}
+STAGES = {
+    READ_CDA: (("detect_format", detect_format), ("cda", cda)),
+    READ_TEXT: (("detect_format", detect_format), ("text", text)),
+    MERGE_REPORT: (("merge_validate", merge_validate), ("reportability", reportability)),
+}
 
 
 class RouteView(TypedDict, total=False):
     """The state keys the conditional edges decide on: LangGraph hands an edge a fresh copy of the channels its
     annotation names (all seventeen of RunState's otherwise), after every node that has one."""
 
+    source: SourceDocument
     route: Route
     agent_jobs: list[AgentJob]
     options: RunOptions
 
 
 def by_format(state: RouteView) -> str:
-    return "cda" if state["route"] == "cda" else "text"
+    """XML goes to the CDA reader, anything else to the text reader: the branch detect_format takes (it then
+    refuses XML that is no CDA ClinicalDocument, and JSON), decided before it runs so that it shares a node."""
+    return READ_CDA if state["source"].looks_like_xml else READ_TEXT
 
 
 def after_text(state: RouteView) -> str:
@@ -101,10 +114,9 @@ def build_graph():
         graph.add_node(name, traced_stages(*stages))
     graph.add_node("agent", agent_graph())
 
-    graph.add_edge(START, "detect_format")
-    graph.add_conditional_edges("detect_format", _edge(by_format), ["cda", "text"])
-    graph.add_conditional_edges("cda", _edge(to_agent), ["agent", MERGE_REPORT])
-    graph.add_conditional_edges("text", _edge(after_text), ["fast_path", "agent", MERGE_REPORT])
+    graph.add_conditional_edges(START, _edge(by_format), [READ_CDA, READ_TEXT])
+    graph.add_conditional_edges(READ_CDA, _edge(to_agent), ["agent", MERGE_REPORT])
+    graph.add_conditional_edges(READ_TEXT, _edge(after_text), ["fast_path", "agent", MERGE_REPORT])
     graph.add_conditional_edges("fast_path", _edge(to_agent), ["agent", MERGE_REPORT])
     graph.add_edge("agent", MERGE_REPORT)
     graph.add_conditional_edges(MERGE_REPORT, _edge(after_reportability), ["emit", END])
