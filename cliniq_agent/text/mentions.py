@@ -16,6 +16,7 @@ from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.core.dates import normalize_date
 from cliniq_agent.text.lines.fields import to_ucum
 from cliniq_agent.text.markers.markers import CodeMarker, find_bare_codes, find_code_markers
+from cliniq_agent.text.name_pieces import first_sentence_end, longest, name_pieces, name_without_excluded, vaccination_piece
 from cliniq_agent.text.result_words import interpret, numeric_value, trailing_interpretation
 from cliniq_agent.core.schema import Assertion, Condition, Evidence, Immunization, Lab, Med, Tier
 from cliniq_agent.core.tsv import kb_table
@@ -173,11 +174,15 @@ def build_item(kind: str, text: str | TextDoc, clause: Clause, *, engine: Contex
         item = _make(kind, text, (seg_start, name_end), (seg_start, seg_end), seg_markers)
         if item is None:
             continue
-        pieces = _name_pieces(doc, (seg_start, name_end), engine)
-        target = _longest(pieces) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
+        pieces = name_pieces(doc, (seg_start, name_end), engine)
+        target = longest(pieces, first_sentence_end(doc, (seg_start, name_end), engine)) or (seg_markers[0].span if seg_markers else (seg_start, seg_end))
         verdict = _assess(kind, doc, target, clause, engine)
         if kind == "conditions" and verdict.category is None:
-            verdict = _vaccination_piece(doc, pieces, target, clause, engine) or verdict
+            verdict = vaccination_piece(doc, pieces, target, engine) or verdict
+        if isinstance(item, Condition) and item.name and verdict.assertion is Assertion.PRESENT:
+            kept = name_without_excluded(doc, (seg_start, name_end), pieces, target, engine)
+            if kept is not None:
+                item.name = _condition_name(kept) or item.name
         item.assertion = verdict.assertion
         item.evidence = [Evidence(tier=tier, span=(seg_start, seg_end), text=text[seg_start:seg_end],
                                   rule=";".join([m.rule for m in seg_markers] + ([verdict.rule_id] if verdict.rule_id else [])) or None)]
@@ -197,48 +202,6 @@ def _assess(kind: str, text: TextDoc, target: tuple[int, int], clause: Clause, e
     return engine.assess(text, target, until=target[1])
 
 
-def _name_pieces(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> list[tuple[int, int]]:
-    """The stretches of the name region between trigger words, stripped of punctuation."""
-    start, end = span
-    text = doc.text
-    raw_pieces, cursor = [], start
-    for t_start, t_end in engine.trigger_spans(doc, span):
-        raw_pieces.append((cursor, t_start))
-        cursor = max(cursor, t_end)
-    raw_pieces.append((cursor, end))
-    pieces = []
-    for p_start, p_end in raw_pieces:
-        raw = text[p_start:p_end]
-        stripped = raw.strip(" ,;:-–—()")
-        if stripped:
-            offset = raw.find(stripped)
-            pieces.append((p_start + offset, p_start + offset + len(stripped)))
-    return pieces
-
-
-def _longest(pieces: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The mention itself: the longest piece (the first of equals)."""
-    best = None
-    for piece in pieces:
-        if best is None or piece[1] - piece[0] > best[1] - best[0]:
-            best = piece
-    return best
-
-
-def _vaccination_piece(doc: TextDoc, pieces: list[tuple[int, int]], target: tuple[int, int], clause: Clause,
-                       engine: ContextEngine):
-    """A labelled value that is itself a vaccination phrase ("Dx: need for vaccination against hepatitis A"):
-    the longest piece ("need for") has no modifier, but the disease named after the vaccine words is what a
-    vaccine protects against, and that changes what the whole value denotes (VACCINATION ranks first)."""
-    for piece in pieces:
-        if piece == target:
-            continue
-        verdict = engine.assess(doc, piece)
-        if verdict.assertion is Assertion.VACCINATION:
-            return verdict
-    return None
-
-
 def _strip_phrase(name: str, phrase: str) -> str:
     """The name without the trigger phrase as a whole word ("no" must not be cut out of "diagnosed")."""
     cleaned = regex.sub(rf"(?<!\w){regex.escape(phrase)}(?!\w)", "", name, flags=regex.I)
@@ -253,7 +216,7 @@ def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int]
     if kind == "conditions":
         if not (codes.get("snomed") or codes.get("icd10") or raw_name.strip()):
             return None
-        name = clean_name(_DASH_TAIL.split(_strip_status(raw_name, "condition"))[0]) or display
+        name = _condition_name(raw_name) or display
         if not name and after.strip():  # "B20 (Human immunodeficiency virus disease)": the name follows the code
             name = clean_name(after.strip().strip("()[]"))
         return Condition(name=name, snomed=codes.get("snomed"), icd10=codes.get("icd10"),
@@ -275,6 +238,10 @@ def _make(kind: str, text: str, name_span: tuple[int, int], seg: tuple[int, int]
             return None
         return Immunization(name=name, cvx=codes.get("cvx"), date=normalize_date(text[seg[0]:seg[1]]))
     return None
+
+
+def _condition_name(raw: str) -> str | None:
+    return clean_name(_DASH_TAIL.split(_strip_status(raw, "condition"))[0])
 
 
 def _strip_status(raw: str, kind: str) -> str:
