@@ -156,9 +156,17 @@ def _add_or_merge(items: list[Any], index: _MergeIndex, list_name: str, item: An
             existing.absorb_codes(item)
             index.update(position, _identity(list_name, existing), existing, item)
             return
-    item.evidence, item.issues = list(item.evidence), list(item.issues)   # owned: later merges extend them
+    _own_lists(item)   # owned: later merges extend them
     items.append(item)
     index.add(key, item)
+
+
+def _own_lists(item: Any) -> None:
+    """Give ``item`` (a shallow copy) its own evidence and issue lists. Written past ``validate_assignment``: the
+    lists are copies of the item's own, already validated ones, and re-validating every Evidence of every kept
+    item cost more than the rest of the append."""
+    item.__dict__["evidence"], item.__dict__["issues"] = list(item.evidence), list(item.issues)
+    item.__pydantic_fields_set__.update(("evidence", "issues"))
 
 
 class _MergeIndex:
@@ -273,5 +281,6 @@ def _coded_twin(a: Any, b: Any, index: _MergeIndex, position: int) -> bool:
 
 
 def _excluded(list_name: str, item: Any, reason: str) -> ExcludedItem:
-    return ExcludedItem(kind=list_name, name=getattr(item, "name", None), reason=reason,
-                        item=item.model_dump(mode="json"))
+    # built, not validated: the item's JSON dump is JSON by construction (validating it walked every evidence)
+    return ExcludedItem.model_construct(kind=list_name, name=getattr(item, "name", None), reason=reason,
+                                        item=item.model_dump(mode="json"))
