@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from enum import Enum
+from functools import partial
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 VitalName = Literal["temp", "hr", "rr", "spo2", "sbp", "dbp", "weight", "height", "bmi"]
 VITAL_NAMES: tuple[str, ...] = get_args(VitalName)
@@ -71,6 +72,14 @@ class CodeIssue(BaseModel):
     problem: str
 
 
+def _empty(value: Any) -> bool:
+    return not value
+
+
+_tail_codes = partial(Field, default_factory=list, exclude_if=_empty)  # trailing codes, left out while empty (_Item)
+_tail_text = partial(Field, default=None, exclude_if=_empty)  # the trailing original text, likewise
+
+
 class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -81,23 +90,11 @@ class _Item(BaseModel):
     assertion: Assertion = Assertion.PRESENT
     evidence: list[Evidence] = Field(default_factory=list)
     issues: list[CodeIssue] = Field(default_factory=list)
-    # The document's other codes for the same concept (CDA <translation>s, or a primary code in a system the item
-    # has no field for) and its originalText when that differs from the name; left out of the JSON while empty
-    # (issue 11: nothing the document coded is lost, and outputs without them keep their shape).
-    translations: list[Code] = Field(default_factory=list)
-    original_text: str | None = None
-
-    OMIT_WHEN_EMPTY: ClassVar[tuple[str, ...]] = ("translations", "result_translations", "original_text")
-
-    @model_serializer(mode="wrap")
-    def _omit_empty(self, handler: SerializerFunctionWrapHandler):  # no return annotation: keeps the JSON schema
-        data = handler(self)
-        for key in self.OMIT_WHEN_EMPTY:  # moved last (after the item's own fields), or dropped while empty
-            if key in data:
-                value = data.pop(key)
-                if value:
-                    data[key] = value
-        return data
+    # Every item class ends with ``translations`` (a lab's ``result_translations`` next) and ``original_text``
+    # (``_tail_codes`` / ``_tail_text``): the document's other codes for the concept (CDA <translation>s, or a
+    # primary code in a system the item has no field for) and its originalText when it differs from the name; last
+    # in the JSON and left out while empty (issue 11: outputs without them keep their shape). Declared per class, so
+    # pydantic writes them in place: a wrap serializer moving them cost a Python call per item per dump.
 
     def absorb_codes(self, other: "_Item") -> None:
         """Union the other mention's codes into this one (two mentions of one finding were merged): its extra codes,
@@ -152,6 +149,8 @@ class Condition(_Item):
     icd10: str | None = None
     onset: str | None = None
     status: str | None = None  # active | resolved | suspected | confirmed …
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Lab(_Item):
@@ -167,7 +166,9 @@ class Lab(_Item):
     specimen: str | None = None
     date: str | None = None
     status: str | None = None          # final | preliminary | pending …
-    result_translations: list[Code] = Field(default_factory=list)  # the coded result's other codes
+    translations: list[Code] = _tail_codes()
+    result_translations: list[Code] = _tail_codes()  # the coded result's other codes
+    original_text: str | None = _tail_text()
 
 
 class Med(_Item):
@@ -178,6 +179,8 @@ class Med(_Item):
     dose: str | None = None
     route: str | None = None
     status: str | None = None  # active | completed | administered | discontinued
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Vital(_Item):
@@ -188,6 +191,8 @@ class Vital(_Item):
     unit: str | None = None
     loinc: str | None = None
     date: str | None = None
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Immunization(_Item):
@@ -197,6 +202,8 @@ class Immunization(_Item):
     cvx: str | None = None
     date: str | None = None
     status: str | None = None
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Code(BaseModel):
@@ -237,12 +244,16 @@ class Allergy(_ActItem):
     status: str | None = None        # active | inactive | resolved
     onset: str | None = None
     no_known: bool = False           # a negated allergy entry without a substance: "no known (drug) allergy"
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Procedure(_ActItem):
     date: str | None = None
     end: str | None = None
     status: str | None = None        # completed | active | aborted | cancelled …
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Order(_ActItem):
@@ -257,6 +268,8 @@ class Order(_ActItem):
     value_set_version: str | None = None
     dose: str | None = None          # medication orders
     route: str | None = None
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Report(_ActItem):
@@ -265,6 +278,8 @@ class Report(_ActItem):
     date: str | None = None
     status: str | None = None        # final | preliminary | pending …
     results: list[str] = Field(default_factory=list)
+    translations: list[Code] = _tail_codes()
+    original_text: str | None = _tail_text()
 
 
 class Practitioner(BaseModel):
