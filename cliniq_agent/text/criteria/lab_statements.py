@@ -297,8 +297,8 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
             continue
         if statement.inherited:    # no organism written in it: it only weighs against a persisting marker
             continue
-        if skip_index.overlaps(statement.span):    # another tier already coded this mention
-            continue
+        if skip_index.overlaps(statement.span) and not _supersedes(record, statement, kb, notes):
+            continue    # another tier already coded this mention
         if statement.positive and _codes_of(kb, statement.condition) & present:   # the diagnosis is already there
             continue
         if (statement.condition, statement.positive) in seen:
@@ -358,6 +358,30 @@ def _group_statements(doc: TextDoc, found: list[LabStatement]) -> list[LabStatem
             if statement.condition == source and pattern.search(folded, *line):
                 out.append(statement.model_copy(update={"condition": target, "disease_name": True}))
     return out
+
+
+def _supersedes(record: CompactRecord, statement: LabStatement, kb: TerminologyKB, notes: list[str]) -> bool:
+    """A lab statement's organism is a longer name holding a shorter one the lookup tier coded as another
+    condition ("influenza A H5 positive": novel influenza A, not the seasonal "influenza A"): the more specific
+    name wins, so the lookup's condition is dropped and the statement stands. Any other overlap keeps the
+    earlier tier's item."""
+    lo, hi = statement.span
+    overlapping = [item for item in record.conditions if any(
+        e.span and e.span[0] < hi and lo < e.span[1] for e in item.evidence)]
+    others = [item for name in CompactRecord.ITEM_LISTS if name not in ("vitals", "conditions")
+              for item in getattr(record, name) if _coded(item)
+              and any(e.span and e.span[0] < hi and lo < e.span[1] for e in item.evidence)]
+    codes = _codes_of(kb, statement.condition)
+    if others or not overlapping or not all(
+            item.snomed and item.snomed not in codes and all(e.tier is Tier.LOOKUP for e in item.evidence)
+            and all(e.span and lo <= e.span[0] and e.span[1] <= hi and (e.span[1] - e.span[0]) < hi - lo
+                    for e in item.evidence if e.span) for item in overlapping):
+        return False
+    for item in overlapping:
+        record.conditions.remove(item)
+        notes.append(f"lab statement: '{item.name}' is part of the longer organism name of a {statement.condition} "
+                     "statement: the more specific name wins")
+    return True
 
 
 def _codes_of(kb: TerminologyKB, condition: str) -> set[str]:

@@ -15,6 +15,7 @@ from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
 from cliniq_agent.text.criteria.lab_statements import extract_lab_statements
+from cliniq_agent.text.criteria.organism_syndromes import find_organism_syndromes
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
 from cliniq_agent.terminology import TerminologyKB
 
@@ -95,7 +96,14 @@ def infer_from_criteria(text: str | TextDoc, spans: list[tuple[int, int]], recor
     Nothing is inferred when the record already carries a coded diagnosis asserted for the patient, and a
     condition the text mentions in any other way (ruled out, negated, family history) is never inferred."""
     kb, doc = kb or TerminologyKB.load(), TextDoc.of(text)
-    out, notes = extract_lab_statements(doc, spans, record, engine=engine, kb=kb)   # laboratory criteria first
+    # "Listeria meningitis" first, so that a negative work-up read with the lab statements can rule it out
+    named, named_notes = find_organism_syndromes(doc, spans, record, engine=engine, kb=kb)
+    work = record.model_copy(update={"conditions": [*record.conditions, *named.conditions]})
+    out, notes = extract_lab_statements(doc, spans, work, engine=engine, kb=kb)   # laboratory criteria first
+    kept = {id(c) for c in work.conditions}     # a lab statement may drop a shorter name it supersedes
+    record.conditions[:] = [c for c in record.conditions if id(c) in kept]
+    out.conditions[:0] = [c for c in named.conditions if id(c) in kept]
+    notes[:0] = named_notes
     if any((c.snomed or c.icd10) and c.assertion is Assertion.PRESENT for c in [*record.conditions, *out.conditions]):
         return out, notes
     mentioned = {c.snomed for c in record.conditions if c.snomed}

@@ -1,0 +1,122 @@
+"""Diagnoses written as an organism and the syndrome it causes: "Listeria meningitis", "Lyme carditis",
+"méningite à Listeria", "neumonía por Legionella", "meningite por Listeria", "viêm màng não do não mô cầu".
+
+Clinicians name the infection by its organism and its clinical form rather than by the code list's disease name
+("listeriosis", "Lyme disease"), so the lookup tier finds no name. A syndrome word of kb/criteria/syndrome_words.tsv
+written next to an organism (before it in English, after a connector in the other languages and in "meningitis due
+to") that kb/reportability/text_links.tsv links to a reportable condition the way it links a diagnosis display
+(dx / any rows, with their exclusions and required words) names that condition. The ConText engine must assert the
+organism for the patient (a ruled-out, negated, family or planned mention adds nothing).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.terminology import TerminologyKB
+from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.criteria.sentences import STOP
+from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.spanindex import SpanIndex
+
+_TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*\.?")
+_CLAUSE_STOP = regex.compile(r"[,;:()\n]|" + STOP)
+_MAX_ORGANISM_TOKENS = 4
+
+
+@lru_cache(maxsize=1)
+def _syndromes() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """(organism-first syndromes, syndrome-first syndromes with their connector), all languages."""
+    first = [row["pattern"] for row in kb_table("criteria", "syndrome_words.tsv") if row["position"] == "organism_first"]
+    after = [row["pattern"] for row in kb_table("criteria", "syndrome_words.tsv") if row["position"] == "syndrome_first"]
+    return (regex.compile(r"\b(?:" + "|".join(first) + r")\b"), regex.compile(r"\b(?:" + "|".join(after) + r")\b"))
+
+
+def _tokens_before(folded: str, lo: int, at: int) -> int:
+    """Start of the last few tokens before ``at`` in the same clause."""
+    stop = max((m.end() for m in _CLAUSE_STOP.finditer(folded, lo, at)), default=lo)
+    tokens = list(_TOKEN.finditer(folded, stop, at))[-_MAX_ORGANISM_TOKENS:]
+    return tokens[0].start() if tokens else at
+
+
+def _tokens_after(folded: str, at: int, hi: int) -> int:
+    """End of the next few tokens after ``at`` in the same clause."""
+    stop = _CLAUSE_STOP.search(folded, at, hi)
+    end = stop.start() if stop else hi
+    tokens = list(_TOKEN.finditer(folded, at, end))[:_MAX_ORGANISM_TOKENS]
+    return tokens[-1].end() if tokens else at
+
+
+def _linked(kb: TerminologyKB, phrase: str, syndrome: str) -> list[str]:
+    """Conditions the phrase names through its organism (not through the syndrome word alone)."""
+    alone = {link.condition for _, link in kb.text_links.match(syndrome, "dx")}
+    return [link.condition for _, link in kb.text_links.match(phrase, "dx") if link.condition not in alone]
+
+
+def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
+                            engine: ContextEngine, kb: TerminologyKB) -> tuple[CompactRecord, list[str]]:
+    """Conditions named as organism + syndrome inside ``spans``, skipping mentions an earlier tier coded."""
+    doc = TextDoc.of(text)
+    text, folded = doc.text, doc.fold
+    first, after = _syndromes()
+    coded = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
+                       for item in getattr(record, name) for e in item.evidence if e.span])
+    have = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
+    out, notes = CompactRecord(), []
+    for lo, hi in spans:
+        found: list[tuple[tuple[int, int], tuple[int, int]]] = []   # (organism span, syndrome span)
+        for match in first.finditer(folded, lo, hi):
+            start = _tokens_before(folded, lo, match.start())
+            if start < match.start():
+                found.append(((start, match.start()), match.span()))
+        for match in after.finditer(folded, lo, hi):
+            end = _tokens_after(folded, match.end(), hi)
+            if end > match.end():
+                found.append(((match.end(), end), match.span()))
+        for organism, syndrome_span in found:
+            organism = _trim(text, _next_to_syndrome(doc, engine, organism, organism[1] <= syndrome_span[0]))
+            if organism is None or coded.overlaps(organism):
+                continue
+            phrase = (min(organism[0], syndrome_span[0]), max(organism[1], syndrome_span[1]))
+            syndrome = text[syndrome_span[0]:syndrome_span[1]]
+            for code in dict.fromkeys(_linked(kb, text[phrase[0]:phrase[1]], syndrome)):
+                condition = kb.condition(code)
+                if condition is None:
+                    continue
+                condition = kb.diagnosis_condition(condition)
+                verdict = engine.assess(doc, organism)
+                if verdict.assertion is not Assertion.PRESENT or condition.snomed in have:
+                    continue
+                have.add(condition.snomed)
+                out.conditions.append(Condition(
+                    name=condition.name, snomed=condition.snomed, assertion=Assertion.PRESENT,
+                    status="suspected" if verdict.certainty == "suspected" else None,
+                    evidence=[Evidence(tier=Tier.INFERRED, span=phrase, text=text[phrase[0]:phrase[1]],
+                                       rule="organism_syndrome" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]))
+                notes.append(f"organism syndrome: '{text[phrase[0]:phrase[1]]}' names {condition.name}")
+    return out, notes
+
+
+def _next_to_syndrome(doc: TextDoc, engine: ContextEngine, span: tuple[int, int], before: bool) -> tuple[int, int]:
+    """The organism words next to the syndrome, up to the nearest ConText trigger among them: "No evidence of Lyme"
+    (before "carditis") → "Lyme"; "Listeria éliminée" (after "méningite à") → "Listeria"."""
+    start, end = span
+    for t_start, t_end in engine.trigger_spans(doc, span):
+        if before:
+            start = max(start, t_end)
+        elif t_start > start:
+            end = min(end, t_start)
+    return (start, end) if end > start else span
+
+
+def _trim(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    start, end = span
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return (start, end) if end > start else None
