@@ -8,6 +8,9 @@ another person as the subject after a conjunction, vaccination verbs (en/es/pt/f
   différentiel": the differential is left to the work-up that follows it.
 - "because the mother is HBsAg positive", "porque la madre es ...": another person is the subject.
 - "vacunarse contra", "vacinar-se contra", "se faire vacciner contre", "bảo vệ em bé khỏi".
+- a suspicion not confirmed ("was not confirmed", "no confirmado por", "n'a pas été confirmée", "không được xác
+  nhận"; not "not yet confirmed, IgM pending"), findings that argue against it ("argues against", "va en contra
+  de", "fala contra", "va contre", "nothing to suggest", "nada sugiere"), a protective titre.
 
 Positives keep a labelled diagnosis beside an excluded one, and "negative-pressure room" is not a negative result.
 Sentences written for this test.
@@ -41,6 +44,29 @@ TRAPS = {
         ("en", "The infant got HBIG and the first hepatitis B vaccine dose within 12 hours of birth because the "
                "mother is HBsAg positive."),
     ],
+    "not_confirmed_or_argued_against": [
+        ("en", "Measles could not be confirmed; IgM and PCR negative."),
+        ("en", "Measles not supported by serology."),
+        ("en", "The normal chest film argues against tuberculosis."),
+        ("en", "Nothing to suggest meningococcal disease."),
+        ("es", "Sarampión no confirmado por laboratorio."),
+        ("es", "No se confirmó tos ferina; PCR negativa."),
+        ("es", "La radiografía normal va en contra de tuberculosis."),
+        ("es", "Nada sugiere enfermedad meningocócica."),
+        ("pt", "Sarampo não confirmado pelo laboratório."),
+        ("pt", "A radiografia normal fala contra tuberculose."),
+        ("pt", "Nada sugere doença meningocócica."),
+        ("fr", "La coqueluche n'a pas été confirmée ; PCR négative."),
+        ("fr", "La radiographie normale va contre une tuberculose."),
+        ("vi", "Sởi không được xác nhận."),
+        ("vi", "Chưa xác định được ho gà, PCR âm tính."),
+    ],
+    "protective_titre": [
+        ("en", "Seroprotected against measles."),
+        ("es", "Anti-HBs 120 mUI/mL, protegido frente a hepatitis B."),
+        ("pt", "Título protetor contra sarampo."),
+        ("fr", "Titre protecteur contre la rougeole."),
+    ],
     "vaccination_verb": [
         ("es", "Acude para vacunarse contra la fiebre amarilla antes de viajar a Brasil."),
         ("vi", "Thai 29 tuần; tiêm Tdap để bảo vệ em bé khỏi ho gà."),
@@ -58,6 +84,11 @@ POSITIVES = [
     ("fr", "Diagnostic : salmonellose. Norovirus écarté."),
     ("vi", "Chẩn đoán: thương hàn. Đã loại trừ sốt rét."),
     ("en", "The infant is febrile because he has pertussis, confirmed by PCR."),
+    ("en", "Measles suspected, not yet confirmed; IgM pending."),
+    ("en", "Measles confirmed; rubella not confirmed."),
+    ("vi", "Nghi sởi, chưa xác định, đang chờ kết quả IgM."),
+    ("en", "Tetanus with trismus; tetanus immune globulin given."),
+    ("en", "Diphtheria, started on diphtheria antitoxin."),
 ]
 
 CASES = trap_cases(TRAPS)
