@@ -79,3 +79,24 @@ def test_parasite_stages_and_plural_smears(text, expected):
 ])
 def test_the_longer_organism_name_wins(text, expected):
     assert reportable(text) == expected
+
+
+HBV, HCV = "66071002", "50711007"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("HBV DNA 3,000 IU/mL.", {HBV}),
+    ("HCV RNA 450,000 IU/mL.", {HCV}),
+    ("ARN VHC 2,1 millions UI/mL.", {HCV}),
+    ("ADN VHB 10^6 UI/mL.", {HBV}),
+    ("Known chronic HBsAg carrier, HBV DNA 3,000 IU/mL.", {HBV}),
+    ("Porteur chronique de l'Ag HBs.", {HBV}),
+    ("Portador crónico de HBsAg.", {HBV}),
+    ("HBV DNA < 10 IU/mL.", set()),
+    ("HCV RNA below 15 IU/mL.", set()),
+    ("Not an HBsAg carrier; anti-HBs positive after vaccination.", set()),
+    ("Pas porteur de l'Ag HBs.", set()),
+    ("Mother is an HBsAg carrier; infant given HBIG and vaccine at birth.", set()),
+])
+def test_measured_viral_loads_and_carriers(text, expected):
+    assert reportable(text) == expected
