@@ -58,6 +58,8 @@ TRAPS = {
         ("pt", "Nada sugere doença meningocócica."),
         ("fr", "La coqueluche n'a pas été confirmée ; PCR négative."),
         ("fr", "La radiographie normale va contre une tuberculose."),
+        ("fr", "Rien n'évoque une infection à méningocoque."),
+        ("fr", "Le tableau n'évoque pas une rougeole."),
         ("vi", "Sởi không được xác nhận."),
         ("vi", "Chưa xác định được ho gà, PCR âm tính."),
     ],
@@ -87,6 +89,7 @@ POSITIVES = [
     ("en", "Measles suspected, not yet confirmed; IgM pending."),
     ("en", "Measles confirmed; rubella not confirmed."),
     ("vi", "Nghi sởi, chưa xác định, đang chờ kết quả IgM."),
+    ("fr", "Infection à méningocoque confirmée ; rien n'évoque une rougeole."),
     ("en", "Tetanus with trismus; tetanus immune globulin given."),
     ("en", "Diphtheria, started on diphtheria antitoxin."),
 ]
