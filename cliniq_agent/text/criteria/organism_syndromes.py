@@ -26,6 +26,8 @@ from cliniq_agent.text.spanindex import SpanIndex
 _TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*\.?")
 _CLAUSE_STOP = regex.compile(r"[,;:()\n]|" + STOP)
 _MAX_ORGANISM_TOKENS = 4
+# the generic words ("infection", "disease") name a diagnosis only where the note has named none yet
+_GENERIC = regex.compile(r"(?:infection|disease|infeccion|infeccao|nhiem\s+trung|nhiem\s+khuan|benh)\b")
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +85,8 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
                 continue
             phrase = (min(organism[0], syndrome_span[0]), max(organism[1], syndrome_span[1]))
             syndrome = text[syndrome_span[0]:syndrome_span[1]]
+            if have and _GENERIC.match(folded, *syndrome_span):
+                continue   # "… is a reportable arboviral infection" beside a named diagnosis: a category, not another one
             for code in dict.fromkeys(_linked(kb, text[phrase[0]:phrase[1]], syndrome)):
                 condition = kb.condition(code)
                 if condition is None:
