@@ -33,8 +33,10 @@ from cliniq_agent.core.schema import CompactRecord
 from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem, RunOptions, StepRecord
 from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
 from cliniq_agent.rag import CodeIndex
+from cliniq_agent.rag.retrieval import CodeHit
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.lookup.species import other_species
 from cliniq_agent.trace import traced
 
 
@@ -87,9 +89,17 @@ def retrieve_step(state: AgentState) -> dict[str, Any]:
     settings, index = agent_settings(), CodeIndex.open(progress=False)
     spec, notes = model_for(state["options"])
     work = [JobWork(job=job, candidates=[
-        c.model_copy(update={"hits": index.search(c.phrase, system=settings.systems[c.kind], k=settings.k)})
+        c.model_copy(update={"hits": _same_species(c.phrase, index.search(c.phrase, system=settings.systems[c.kind],
+                                                                           k=settings.k))})
         for c in job.candidates]) for job in state["agent_jobs"]]
     return {"spec": spec, "model_notes": notes, "work": work}
+
+
+def _same_species(phrase: str, hits: list[CodeHit]) -> list[CodeHit]:
+    """Hits that do not contradict a binomial of the phrase: 'Chlamydophila pneumoniae' ranks psittacosis (its
+    sibling C. psittaci) close, but names another organism (kb/lookup/other_species.tsv)."""
+    return [hit for hit in hits if not (other_species(phrase, hit.code)
+                                        or (hit.condition and other_species(phrase, hit.condition)))]
 
 
 def decide_step(state: AgentState) -> dict[str, Any]:

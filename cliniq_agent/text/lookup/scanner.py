@@ -19,11 +19,13 @@ from pydantic import BaseModel
 from cliniq_agent.core.budget import check_budget
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.text.lookup.ngram_keys import KeyOf, key_function
+from cliniq_agent.text.lookup.species import other_species
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.core.textnorm import fold
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}]+|\p{N}+")
+_NEXT_WORD = regex.compile(r"[ \t]+[\p{L}\p{M}]+")
 _DIGIT = regex.compile(r"\d")
 _MIN_LOINC_WORDS = 3
 _BUDGET_CHECK_TOKENS = 4096   # a single huge line checks the time budget every this many tokens
@@ -162,6 +164,9 @@ def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: Termi
             return None
         condition = kb.diagnosis_condition(condition)
         code, name = condition.snomed, condition.name
+        after = _NEXT_WORD.match(text, span[1])
+        if after and other_species(text[span[0]:after.end()], code):
+            return None   # "Chlamydia pneumoniae": the genus names a sibling species here, not this condition
     else:
         concept = kb.lookup(system, code)
         if concept is None:
