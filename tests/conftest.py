@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,19 @@ def assert_still_reports(language: str, text: str) -> None:
 
     record = extract(text, use_llm=False, persist_trace=False).record
     assert record.reportable, f"{language}: {text!r} lost its reportable condition"
+
+
+def sentence_tests(traps: dict[str, list[tuple[str, str]]], positives: list[tuple[str, str]]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two tests of a trap-sentence module, bound there under the module's own names: every trap sentence
+    reports nothing, every current case beside them still reports."""
+    cases = trap_cases(traps)
+
+    @pytest.mark.parametrize(("kind", "language", "text"), cases, ids=trap_ids(cases))
+    def trap_reports_nothing(kind: str, language: str, text: str) -> None:
+        assert_reports_nothing(f"{kind}/{language}", text)
+
+    @pytest.mark.parametrize(("language", "text"), positives, ids=positive_ids(positives))
+    def case_still_reports(language: str, text: str) -> None:
+        assert_still_reports(language, text)
+
+    return trap_reports_nothing, case_still_reports

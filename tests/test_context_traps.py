@@ -7,9 +7,7 @@ linguistic construction, and the positives check the new rows do not swallow a r
 
 from __future__ import annotations
 
-import pytest
-
-from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
+from conftest import sentence_tests
 
 TRAPS: dict[str, list[tuple[str, str]]] = {
     'hearsay': [
@@ -374,14 +372,4 @@ POSITIVES: list[tuple[str, str]] = [
 ]
 
 
-CASES = trap_cases(TRAPS)
-
-
-@pytest.mark.parametrize(("category", "language", "text"), CASES, ids=trap_ids(CASES))
-def test_trap_reports_nothing(category: str, language: str, text: str) -> None:
-    assert_reports_nothing(f"{category}/{language}", text)
-
-
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
-def test_real_case_still_reported(language: str, text: str) -> None:
-    assert_still_reports(language, text)
+test_trap_reports_nothing, test_real_case_still_reported = sentence_tests(TRAPS, POSITIVES)

@@ -7,9 +7,7 @@ same sentence still reports the disease. Sentences written for this test (none f
 
 from __future__ import annotations
 
-import pytest
-
-from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
+from conftest import sentence_tests
 
 TRAPS = {
     "test_for_pending": [
@@ -81,14 +79,4 @@ POSITIVES = [
     ("en", "Suspected measles; IgM pending."),
 ]
 
-CASES = trap_cases(TRAPS)
-
-
-@pytest.mark.parametrize(("category", "language", "text"), CASES, ids=trap_ids(CASES))
-def test_trap_construction_reports_nothing(category: str, language: str, text: str) -> None:
-    assert_reports_nothing(f"{category}/{language}", text)
-
-
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
-def test_result_in_the_sentence_still_reports(language: str, text: str) -> None:
-    assert_still_reports(language, text)
+test_trap_construction_reports_nothing, test_result_in_the_sentence_still_reports = sentence_tests(TRAPS, POSITIVES)

@@ -18,9 +18,7 @@ Sentences written for this test.
 
 from __future__ import annotations
 
-import pytest
-
-from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
+from conftest import sentence_tests
 
 TRAPS = {
     "labelled_value": [
@@ -94,14 +92,4 @@ POSITIVES = [
     ("en", "Diphtheria, started on diphtheria antitoxin."),
 ]
 
-CASES = trap_cases(TRAPS)
-
-
-@pytest.mark.parametrize(("kind", "language", "text"), CASES, ids=trap_ids(CASES))
-def test_trap_reports_nothing(kind: str, language: str, text: str) -> None:
-    assert_reports_nothing(f"{kind}/{language}", text)
-
-
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
-def test_current_case_still_reports(language: str, text: str) -> None:
-    assert_still_reports(language, text)
+test_trap_reports_nothing, test_current_case_still_reports = sentence_tests(TRAPS, POSITIVES)

@@ -16,9 +16,7 @@ of two diagnoses, breakthrough disease in a vaccinated child. Sentences written 
 
 from __future__ import annotations
 
-import pytest
-
-from conftest import assert_reports_nothing, assert_still_reports, positive_ids, trap_cases, trap_ids
+from conftest import sentence_tests
 
 TRAPS = {
     "weak_suspicion": [
@@ -124,14 +122,4 @@ POSITIVES = [
     ("en", "Hepatitis B: HBsAg positive."),
 ]
 
-CASES = trap_cases(TRAPS)
-
-
-@pytest.mark.parametrize(("kind", "language", "text"), CASES, ids=trap_ids(CASES))
-def test_trap_reports_nothing(kind: str, language: str, text: str) -> None:
-    assert_reports_nothing(f"{kind}/{language}", text)
-
-
-@pytest.mark.parametrize(("language", "text"), POSITIVES, ids=positive_ids(POSITIVES))
-def test_current_case_still_reports(language: str, text: str) -> None:
-    assert_still_reports(language, text)
+test_trap_reports_nothing, test_current_case_still_reports = sentence_tests(TRAPS, POSITIVES)
