@@ -26,10 +26,11 @@ from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_r
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
 # header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
-# positive"): the header's scope ends at that clause's ";" or sentence stop
-_CLAUSE_BOUND_SECTIONS = frozenset({Category.VACCINATION})
-_CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
-_FINDING_ENDS = frozenset({Category.VACCINATION})   # terminators of a vaccination scope: a result or diagnosis (*_term_finding rows)
+# positive"): the header's scope ends at that clause's ";" or sentence stop; the finding is one of the TERMINATE
+# rows that apply to these categories (the *_term_finding rows: a result or a diagnosis)
+_LIST_SECTIONS = frozenset({Category.VACCINATION})
+#: a clause break: ";" or a sentence stop (also where a labelled list line may end, text/lines/labels.py)
+CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 
 
 class Modifier(BaseModel):
@@ -68,7 +69,8 @@ class ContextEngine:
         # the widest scope of any trigger: hits farther from a target than this cannot reach it
         self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
         self._finding_rules = [rule for rules in ruleset.triggers.values() for rule in rules
-                               if rule.category is Category.TERMINATE and rule.applies and rule.applies & _FINDING_ENDS]
+                               if rule.category is Category.TERMINATE
+                               and rule.applies and rule.applies & _LIST_SECTIONS]
 
     @classmethod
     def from_folder(cls, folder: Path) -> ContextEngine:
@@ -199,7 +201,7 @@ class ContextEngine:
     def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int, limit: int) -> list[Modifier]:
         found = []
         for scope in reversed(list(doc.section_index.containing(fs))):   # document order
-            if scope.rule.category in _CLAUSE_BOUND_SECTIONS:
+            if scope.rule.category in _LIST_SECTIONS:
                 ends = self._finding_break(doc, scope.header[1], scope.end)
                 if ends is not None and ends < fs:   # the header's list ended before the target
                     continue
@@ -216,7 +218,7 @@ class ContextEngine:
         the next break, states a finding of its own: a terminator of vaccination scopes ("positive", "confirmed by",
         "diagnosed", "isolated" … the *_term_finding rows of five languages) lies in it."""
         folded = doc.text.folded
-        breaks = list(_CLAUSE_BREAK.finditer(folded, lo, hi))
+        breaks = list(CLAUSE_BREAK.finditer(folded, lo, hi))
         for number, brk in enumerate(breaks):
             c_lo = brk.end()
             c_hi = breaks[number + 1].start() if number + 1 < len(breaks) else hi

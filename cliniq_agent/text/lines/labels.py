@@ -17,7 +17,6 @@ NARRATIVE_FIELDS = frozenset({"encounter.reason"})
 # Lines listing what the patient received, not what they have: a later clause stating a finding is not part of
 # the list ("Vaccines: DTaP incomplete; pertussis confirmed by PCR" — the diagnosis is prose, not a vaccine).
 _LIST_LINE_FIELDS = frozenset({"immunizations"})
-_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 
 
 class LabelledLine(BaseModel):
@@ -82,9 +81,10 @@ def split_labelled_lines(doc: TextDoc) -> tuple[LabelledLine, ...]:
 def _list_end(doc: TextDoc, start: int, end: int) -> int | None:
     """Where a list line's list ends: the ";" or sentence stop after which a clause states a finding of its own
     (ConText's *_term_finding rows: "positive", "confirmed by", "diagnosed" …). Only lines with a break."""
-    if not _BREAK.search(doc.fold, start, end):
+    # imported here: the engine reads TextDoc, which reads these lines
+    from cliniq_agent.text.context.engine import CLAUSE_BREAK, ContextEngine
+    if not CLAUSE_BREAK.search(doc.fold, start, end):
         return None
-    from cliniq_agent.text.context import ContextEngine   # the engine reads TextDoc, which reads these lines
     return ContextEngine.default().finding_clause_start(doc, start, end)
 
 
