@@ -21,7 +21,7 @@ from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names
-from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup
+from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
 from cliniq_agent.text.criteria.sentences import STOP, pieces_between
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
@@ -283,7 +283,8 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     negative_current = {s.condition for s in found if not s.positive and s.test == "current"
                         and s.condition in _test_kinds().conditions}
     positive = {s.condition for s in found if s.positive}
-    _exclude_suspected(record, {s.condition for s in found if not s.positive} - positive, kb, notes)
+    settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
+    _exclude_suspected(record, settled - positive, kb, notes)
     notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: _codes_of(kb, c),
                                             statements=found, results=_results, words=_result_words(doc.fold)))
     present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}

@@ -3,9 +3,15 @@ negative", "Se sospechó sarampión, pero la IgM fue negativa", "Concern for men
 
 lab_statements.py excludes a suspected condition whose own organism is reported negative; notes often name only
 the tests. A condition the note only suspected (certainty "suspected" or POSSIBLE) is marked RULED_OUT when the
-rest of its sentence and the next sentence report a test (kb/criteria/result_statements.tsv, class `test`) with a
-negative result word, no positive result word, and the note has no positive result for that condition. A negative
-result that belongs to another organism's statement ("rubella IgM negative") does not count.
+work-up after it reports a test (kb/criteria/result_statements.tsv, class `test`) with a negative result word, no
+positive result word, and the note has no positive result for that condition. A negative result that belongs to
+another organism's statement ("rubella IgM negative") does not count.
+
+The work-up is the rest of the suspicion's sentence when that sentence gives a test result; only a sentence that
+gives none ("Concern for meningococcal sepsis.") reaches into the next one. So a result in the sentence after a
+negative work-up ("…, PCR negative. The cough fits asthma; rhinovirus positive") is not read as the suspicion's.
+A work-up still under way (class `pending`: "IgM pending", "aún no confirmado", "en attente", "đang chờ") rules
+nothing out: the condition stays suspected, which is how a suspected case is reported.
 """
 
 from __future__ import annotations
@@ -16,14 +22,37 @@ import regex
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.sentences import sentence_window
+from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_window
 from cliniq_agent.text.doc import TextDoc
 
 
-@lru_cache(maxsize=1)
-def _test_words() -> regex.Pattern[str]:
-    row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "test")
+@lru_cache(maxsize=2)
+def _class_pattern(kind: str) -> regex.Pattern[str]:
+    """The pattern of the one result_statements.tsv row of class ``kind`` (``test`` or ``pending``)."""
+    row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == kind)
     return regex.compile(row["pattern"])
+
+
+def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
+    """Whether the sentence holding ``span`` says a test is still under way ("NS1 negative, IgM pending"): its
+    negative results do not rule a suspicion out yet."""
+    start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+    stop = SENTENCE_END.search(folded, span[1])
+    return bool(_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
+
+
+def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
+    """The window of the work-up after a suspicion ending at ``start`` and its result words (positive?, span),
+    those of other organisms' statements left out: the rest of the sentence if it gives a test result,
+    else that and the next sentence; None when neither names a test with a result."""
+    for count in (1, 2):
+        window = sentence_window(folded, start, count)
+        if not _class_pattern("test").search(folded, *window):
+            continue
+        found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
+        if found:
+            return window, found
+    return None
 
 
 def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive: set[str], codes_of,
@@ -42,13 +71,17 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
         ends = [e.span[1] for e in item.evidence if e.span]
         if not ends:
             continue
-        window = sentence_window(folded, max(ends))
-        if not _test_words().search(folded, *window):
-            continue
         own = codes_of(item.snomed)
         others = {s.result_span for s in statements if not own & codes_of(s.condition)}
-        found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
-        if found and not any(pos for pos, _ in found):
+        workup = _workup(folded, max(ends), results, words, others)
+        if workup is None:
+            continue
+        window, found = workup
+        if _class_pattern("pending").search(folded, *window):
+            notes.append(f"negative work-up: {item.name or item.snomed} stays suspected, a test is still pending "
+                         f"('{doc.text[window[0]:window[1]].strip()[:80]}')")
+            continue
+        if not any(pos for pos, _ in found):
             item.assertion = Assertion.RULED_OUT
             notes.append(f"negative work-up: suspected {item.name or item.snomed} excluded by the negative tests "
                          f"that follow it ('{doc.text[window[0]:window[1]].strip()[:80]}')")
