@@ -278,7 +278,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     skip_index = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
                             for item in getattr(record, name) if _coded(item) for e in item.evidence if e.span])
     seen: set[tuple[str, bool]] = set()
-    found = find_lab_statements(doc, spans, engine=engine, kb=kb)
+    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not _other_disease(doc.fold, s)]
     found += _group_statements(doc, found)
     negative_current = {s.condition for s in found if not s.positive and s.test == "current"
                         and s.condition in _test_kinds().conditions}
@@ -331,6 +331,20 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                                 specimen=statement.specimen, assertion=Assertion.PRESENT, evidence=evidence))
         notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
     return out, notes
+
+
+@lru_cache(maxsize=1)
+def _other_diseases() -> tuple[tuple[frozenset[str], object], ...]:
+    """(conditions, pattern) of the `other_disease` rows: another disease of the same organism named in the note."""
+    return tuple((frozenset(row["conditions"].split()), regex.compile(row["pattern"]))
+                 for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "other_disease")
+
+
+def _other_disease(folded: str, statement: LabStatement) -> bool:
+    """An organism's test ("VZV PCR positive") in a note that names another disease of that organism ("herpes
+    zoster") is that disease's, not the listed condition's."""
+    return not statement.disease_name and any(statement.condition in conditions and pattern.search(folded)
+                                              for conditions, pattern in _other_diseases())
 
 
 @lru_cache(maxsize=1)

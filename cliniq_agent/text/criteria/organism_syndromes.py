@@ -18,6 +18,7 @@ import regex
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
+from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.sentences import STOP
 from cliniq_agent.text.doc import TextDoc
@@ -56,7 +57,12 @@ def _tokens_after(folded: str, at: int, hi: int) -> int:
 def _linked(kb: TerminologyKB, phrase: str, syndrome: str) -> list[str]:
     """Conditions the phrase names through its organism (not through the syndrome word alone)."""
     alone = {link.condition for _, link in kb.text_links.match(syndrome, "dx")}
-    return [link.condition for _, link in kb.text_links.match(phrase, "dx") if link.condition not in alone]
+    # an invasive organism's lab row asks for a normally sterile site; a syndrome of one ("bacteremia", "meningitis",
+    # "bactériémie", "nhiễm khuẩn huyết") meets it: "S. pyogenes bacteremia" is invasive group A strep disease
+    invasive = [cond.condition for row, cond in kb.text_links.match(phrase, "lab")
+                if row.use == "lab" and row.require is not None and row.require.search(fold_key(syndrome))]
+    return [link.condition for _, link in kb.text_links.match(phrase, "dx") if link.condition not in alone] + \
+        [code for code in invasive if code not in alone]
 
 
 def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
@@ -65,8 +71,9 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
     doc = TextDoc.of(text)
     text, folded = doc.text, doc.fold
     first, after = _syndromes()
-    coded = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
-                       for item in getattr(record, name) for e in item.evidence if e.span])
+    spans_coded = [e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
+                   for item in getattr(record, name) for e in item.evidence if e.span]
+    coded = SpanIndex(spans_coded, spans_coded)
     have = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     out, notes = CompactRecord(), []
     for lo, hi in spans:
@@ -81,6 +88,9 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
                 found.append(((match.end(), end), match.span()))
         for organism, syndrome_span in found:
             organism = _trim(text, _next_to_syndrome(doc, engine, organism, organism[1] <= syndrome_span[0]))
+            if organism is not None:
+                cut = _before_coded(coded, organism, organism[1] <= syndrome_span[0])
+                organism = _trim(text, cut) if cut else None
             if organism is None or coded.overlaps(organism):
                 continue
             phrase = (min(organism[0], syndrome_span[0]), max(organism[1], syndrome_span[1]))
@@ -103,6 +113,19 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
                                        rule="organism_syndrome" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]))
                 notes.append(f"organism syndrome: '{text[phrase[0]:phrase[1]]}' names {condition.name}")
     return out, notes
+
+
+def _before_coded(coded: SpanIndex, span: tuple[int, int], before: bool) -> tuple[int, int] | None:
+    """The organism words up to a mention an earlier tier coded, on the far side from the syndrome: "bacteriemia
+    por S. pyogenes tras varicela" → "S. pyogenes" ("varicela" is coded: another diagnosis, not the organism)."""
+    start, end = span
+    if before:
+        ends = [e for _, e in coded.within(0, end) if start < e <= end]
+        start = max(ends, default=start)
+    else:
+        starts = [s for s, _ in coded.within(start + 1, end)]
+        end = min(starts, default=end)
+    return (start, end) if end > start else None
 
 
 def _next_to_syndrome(doc: TextDoc, engine: ContextEngine, span: tuple[int, int], before: bool) -> tuple[int, int]:
