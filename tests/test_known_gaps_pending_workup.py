@@ -40,6 +40,14 @@ TRAPS = {
         ("vi", "Nghi sởi nhưng IgM sởi âm tính."),
         ("en", "Concern for meningococcal disease. CSF culture no growth after 72 hours."),
     ],
+    "test_pending_nobody_suspects": [
+        ("en", "Measles IgM ordered."),
+        ("en", "Pertussis PCR pending."),
+        ("es", "PCR de tos ferina pendiente."),
+        ("pt", "PCR para coqueluche pendente."),
+        ("fr", "PCR coqueluche en attente."),
+        ("vi", "PCR ho gà đang chờ kết quả."),
+    ],
     "confirmation_refused": [
         ("en", "Measles was suspected but was not confirmed; IgM negative."),
         ("fr", "Suspicion de rougeole non confirmée : IgM négative."),
@@ -62,6 +70,12 @@ PENDING = [
     ("fr", "Rougeole probable, en attente de confirmation biologique."),
     ("en", "Suspected dengue; NS1 negative, IgM still pending."),
     ("pt", "Coqueluche sem confirmação ainda; PCR pendente."),
+    # a suspicion and a pending test reaching the same mention: SUSPECTED beats PLANNED (kb/context/precedence.tsv)
+    ("en", "Concern for meningococcemia, blood cultures drawn and pending."),
+    ("es", "Sospecha de meningococemia, hemocultivos tomados y pendientes."),
+    ("pt", "Suspeita de meningococcemia, hemoculturas colhidas e pendentes."),
+    ("fr", "Suspicion de méningococcémie, hémocultures prélevées et en attente."),
+    ("vi", "Nghi nhiễm khuẩn huyết não mô cầu, đã cấy máu, đang chờ kết quả."),
 ]
 
 POSITIVES = PENDING + [
