@@ -45,6 +45,8 @@ from cliniq_agent.trace import RunTrace, TraceStore
 Source = str | bytes | Path
 Status = Literal["ok", "rejected", "error"]
 
+#: The state keys ``extract`` builds its Extraction from.
+_RESULT_KEYS = ("route", "format", "record", "excluded", "steps", "fhir", "model_runs", "agent_reports")
 _OPEN_MODELS: dict[Any, int] = {}  # model spec → number of open engines that loaded it
 _OPEN_MODELS_LOCK = threading.Lock()
 
@@ -145,7 +147,10 @@ class Engine:
                 trace.source_name, trace.source_sha256 = document.name, document.sha256
                 if options.trace_source:  # for `cliniq-agent review` (see trace/store.py)
                     trace.source_text = document.text
-                state: RunState = self._graph.invoke({"run_id": run_id, "options": options, "source": document})
+                # only the keys the Extraction is built from (all of them for the RR cross-check, which reads the
+                # whole state): LangGraph reads the output keys back after every super-step
+                state: RunState = self._graph.invoke({"run_id": run_id, "options": options, "source": document},
+                                                     output_keys=None if rr is not None else _RESULT_KEYS)
                 if rr is not None:  # the RR cross-check is additive: it only runs when an RR is given
                     from cliniq_agent.rrcheck.run import run_rr_check
 
@@ -212,7 +217,7 @@ class Engine:
         trace.status, trace.error = status, error
         if result is not None:
             trace.format, trace.route = result.format, result.route
-            trace.record = result.record.model_dump(mode="json")
+            trace.record_json = result.record.model_dump_json()  # the same JSON as record's, without the dict
             trace.excluded, trace.steps = result.excluded, result.steps
         if persist:
             self.trace_store.save(trace)

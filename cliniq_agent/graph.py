@@ -27,10 +27,12 @@
 
 Nodes are plain functions in cliniq_agent/nodes/; each is wrapped by ``traced`` so the audit trace records
 its timing and outputs. The compiled graph keeps no checkpointer: a run is one synchronous pass. It is
-compiled once per process (``build_graph`` is cached) and its edges are cheap: a condition reads only the
-keys it decides on (``RouteView``) and runs without LangChain callbacks (``_edge``), so the framework's
-share of a run is its super-steps (three for an eICR: input with the entry edge, detect_format ⇢ cda,
-merge_validate ⇢ reportability), not copies of the state.
+compiled once per process (``build_graph`` is cached) and its edges are cheap: the conditions after a node
+(``to_agent``, ``after_text``, ``after_reportability``) run at the end of that node, on the state it leaves,
+and go there as ``Command(goto=…)`` (``_then``; each node declares where it may go, so the drawn graph shows
+every edge); the entry edge, which has no node to run in, runs without LangChain callbacks (``_edge``). So
+the framework's share of a run is its super-steps (three for an eICR: input with the entry edge,
+detect_format ⇢ cda, merge_validate ⇢ reportability), not copies of the state.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from functools import lru_cache
 from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command
 
 from cliniq_agent.agent.graph import agent_graph
 from cliniq_agent.core.state import AgentJob, Route, RunOptions, RunState, SourceDocument
@@ -66,8 +69,7 @@ STAGES = {
 
 
 class RouteView(TypedDict, total=False):
-    """The state keys the conditional edges decide on: LangGraph hands an edge a fresh copy of the channels its
-    annotation names (all seventeen of RunState's otherwise), after every node that has one."""
+    """The state keys the conditions decide on (the entry edge reads these channels only)."""
 
     source: SourceDocument
     route: Route
@@ -105,20 +107,36 @@ def _edge(condition: Callable[[RouteView], str]) -> Any:
     return RunnableCallable(condition, name=condition.__name__, trace=False)
 
 
+def _then(node: Callable[[RunState], dict[str, Any]], condition: Callable[[RouteView], str]) -> Callable[..., Command]:
+    """``node`` followed by its conditional edge, decided on the state the node leaves (its update over the
+    state it was given; the edges read only plain, last-value keys) and returned as ``Command(goto=…)``.
+
+    A conditional edge of ``add_conditional_edges`` reads its state through a fresh copy of every channel of
+    the graph (25, LangGraph's ``local_read``), after every node that has one; deciding in the node costs a
+    dict merge. The flow is the same: each node still names where it may go (``destinations``)."""
+
+    def run(state):  # unannotated: LangGraph hands the node the whole state
+        update = node(state)
+        return Command(update=update, goto=condition({**state, **update}))
+
+    run.__name__ = getattr(node, "__name__", "node")
+    return run
+
+
 @lru_cache(maxsize=1)
 def build_graph():
     graph = StateGraph(RunState)
-    for name, node in NODES.items():
-        graph.add_node(name, traced(name, node))
-    for name, stages in STAGES.items():
-        graph.add_node(name, traced_stages(*stages))
+    graph.add_node(READ_CDA, _then(traced_stages(*STAGES[READ_CDA]), to_agent), destinations=("agent", MERGE_REPORT))
+    graph.add_node(READ_TEXT, _then(traced_stages(*STAGES[READ_TEXT]), after_text),
+                   destinations=("fast_path", "agent", MERGE_REPORT))
+    graph.add_node("fast_path", _then(traced("fast_path", NODES["fast_path"]), to_agent),
+                   destinations=("agent", MERGE_REPORT))
     graph.add_node("agent", agent_graph())
+    graph.add_node(MERGE_REPORT, _then(traced_stages(*STAGES[MERGE_REPORT]), after_reportability),
+                   destinations=("emit", END))
+    graph.add_node("emit", traced("emit", NODES["emit"]))
 
     graph.add_conditional_edges(START, _edge(by_format), [READ_CDA, READ_TEXT])
-    graph.add_conditional_edges(READ_CDA, _edge(to_agent), ["agent", MERGE_REPORT])
-    graph.add_conditional_edges(READ_TEXT, _edge(after_text), ["fast_path", "agent", MERGE_REPORT])
-    graph.add_conditional_edges("fast_path", _edge(to_agent), ["agent", MERGE_REPORT])
     graph.add_edge("agent", MERGE_REPORT)
-    graph.add_conditional_edges(MERGE_REPORT, _edge(after_reportability), ["emit", END])
     graph.add_edge("emit", END)
     return graph.compile()

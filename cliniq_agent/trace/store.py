@@ -64,6 +64,9 @@ class RunTrace(BaseModel):
     version: str | None = None
     options: dict[str, JsonValue] = Field(default_factory=dict)
     record: dict[str, JsonValue] | None = None
+    #: The record as JSON text, when the engine had pydantic write it straight from the model (``record`` stays
+    #: None then): the runs.record column without building the dict and serialising it again.
+    record_json: str | None = Field(default=None, exclude=True, repr=False)
     excluded: list[ExcludedItem] = Field(default_factory=list)
     error: str | None = None
     steps: list[StepRecord] = Field(default_factory=list)
@@ -123,7 +126,8 @@ class TraceStore:
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (trace.run_id, trace.started_at, trace.source_name, trace.source_sha256, trace.format, trace.route,
                  trace.status, trace.duration_ms, trace.version, _json(trace.options),
-                 _json(trace.record) if trace.record is not None else None,
+                 trace.record_json if trace.record_json is not None
+                 else _json(trace.record) if trace.record is not None else None,
                  _json([e.model_dump(mode="json") for e in trace.excluded]), trace.error),
             )
             db.execute("DELETE FROM steps WHERE run_id = ?", (trace.run_id,))
