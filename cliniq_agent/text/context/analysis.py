@@ -17,7 +17,7 @@ from cliniq_agent.text.spanindex import SpanIndex
 from .language import ORDER, WORD, best_language
 from .pieces import PieceScanner
 from .prefilter import Vocabulary
-from .rules import ANY_LANGUAGE, Category, Rule, RuleSet, SectionRule
+from .rules import ANY_LANGUAGE, Category, Direction, Rule, RuleSet, SectionRule
 from .segment import split_segments
 from .textfold import FoldedText, fold_with_offsets
 
@@ -144,7 +144,7 @@ def _segment_languages(scores: list[dict[str, float]], doc_language: str) -> lis
     return languages
 
 
-def _longest_first(hits: list[Hit], blocked: SpanIndex) -> list[Hit]:
+def _longest_first(hits: list[Hit], blocked: SpanIndex, folded: str) -> list[Hit]:
     """Keep non-overlapping hits, longest first (so "cannot be ruled out" beats "ruled out").
 
     Kept hits are bucketed by position (bucket width = the longest hit), so each new hit is checked
@@ -160,7 +160,7 @@ def _longest_first(hits: list[Hit], blocked: SpanIndex) -> list[Hit]:
                 for other in buckets.get(bucket, ()))
         if any(hit.start < other.end and other.start < hit.end
                and (hit.start, hit.end) != (other.start, other.end)
-               and not _two_readings(hit, other) for other in near):
+               and not _two_readings(hit, other, folded) for other in near):
             continue  # identical spans coexist (e.g. a forward and a backward reading)
         kept.append(hit)
         buckets.setdefault(hit.start // width, []).append(hit)
@@ -168,9 +168,23 @@ def _longest_first(hits: list[Hit], blocked: SpanIndex) -> list[Hit]:
     return kept
 
 
-def _two_readings(a: Hit, b: Hit) -> bool:
-    """Overlapping forward and backward readings of one trigger ("X ruled out" / "ruled out X") both stay."""
-    return a.rule.category is b.rule.category and a.rule.direction is not b.rule.direction
+# words after a forward trigger inside a backward one that make a result phrase ("não [foi] reagente")
+_RESULT_TAIL_WORDS = 2
+
+
+def _two_readings(a: Hit, b: Hit, folded: str) -> bool:
+    """Overlapping forward and backward readings of one trigger ("X ruled out" / "ruled out X") both stay, unless
+    the forward one is the first word of a short backward result phrase ("não" of "HIV não reagente, HCV
+    reagente", "no" of "no reactivo"): its scope would start inside that phrase and read the next item of a result
+    list. A backward row that spans its own target ("tratado por sífilis en 2009") keeps both readings."""
+    if a.rule.category is not b.rule.category or a.rule.direction is b.rule.direction:
+        return False
+    forward, backward = (a, b) if a.rule.direction is Direction.FORWARD else (b, a)
+    if forward.rule.direction is not Direction.FORWARD or backward.rule.direction is not Direction.BACKWARD:
+        return True
+    if forward.end >= backward.end or forward.start < backward.start:
+        return True
+    return len(folded[forward.end:backward.end].split()) > _RESULT_TAIL_WORDS
 
 
 def _header_matches(folded: str, ruleset: RuleSet) -> list[tuple[int, int, SectionRule]]:
@@ -331,7 +345,7 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
 
     sections = _section_scopes(ft.folded, ruleset)
     headers = SpanIndex(scope.header for scope in sections)
-    segment_hits = [_longest_first(hits, headers) if hits else hits for hits in per_segment]
+    segment_hits = [_longest_first(hits, headers, ft.folded) if hits else hits for hits in per_segment]
     quotes = _quotes(ft, ruleset)
     return DocAnalysis(
         text=ft,

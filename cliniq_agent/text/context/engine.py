@@ -26,9 +26,13 @@ from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_r
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
 # header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
-# positive"): the header's scope ends at that clause's ";" or sentence stop; the finding is one of the TERMINATE
-# rows that apply to these categories (the *_term_finding rows: a result or a diagnosis)
-_LIST_SECTIONS = frozenset({Category.VACCINATION})
+# positive", "DDx: dengue, malaria, leptospirosis. Malaria smear positive", "Ruled out: TB. Legionella antigen
+# positive"): the header's scope ends at that clause's ";" or sentence stop; the finding is one of the
+# *_term_finding rows (a result or a diagnosis)
+_LIST_SECTIONS = frozenset({Category.VACCINATION, Category.POSSIBLE, Category.RULED_OUT})
+# the *_term_finding rows are the TERMINATE rows that end vaccination scopes (other terminators that apply to
+# RULED_OUT, such as "+" after a test, are not findings of their own)
+_FINDING_ENDS = Category.VACCINATION
 #: a clause break: ";" or a sentence stop (also where a labelled list line may end, text/lines/labels.py)
 CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 
@@ -70,7 +74,7 @@ class ContextEngine:
         self._max_window = max((rule.window for rules in ruleset.triggers.values() for rule in rules), default=0)
         self._finding_rules = [rule for rules in ruleset.triggers.values() for rule in rules
                                if rule.category is Category.TERMINATE
-                               and rule.applies and rule.applies & _LIST_SECTIONS]
+                               and rule.applies and _FINDING_ENDS in rule.applies]
 
     @classmethod
     def from_folder(cls, folder: Path) -> ContextEngine:

@@ -30,10 +30,14 @@ from cliniq_agent.terminology.prefix_index import PrefixIndex
 
 # clause ends: ; newline, a sentence stop (sentences.py: not after "E.", a digit or a genus's "sp." / "spp."), a comma
 # (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results),
-# and contrastive conjunctions ("positive for X but negative for Y")
+# contrastive conjunctions ("positive for X but negative for Y"), and a slash right after a result
+# ("Gonorrhea -/Chlamydia +", "chlamydia pos/gonorrhea neg", "Salmonella neg / Shigella pos"; not "HIV 1/2 Ag/Ab",
+# nor a sign after a short abbreviation: "GC-/CT+" is one panel, "CT" is chlamydia only beside "GC")
+_SLASH_AFTER_RESULT = (r"(?:(?<=\p{L}{4}\s?[+-])|(?<=\b(?:pos|neg|positiv\w*|negativ\w*|positi[fv]e?s?|reacti\w*|nonreactive|"
+                       r"non-reactive|reagentes?|detect\w*|duong\s+tinh|am\s+tinh)))\s*/(?=\s*\p{L})")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s",
-    regex.IGNORECASE)
+    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s|"
+    + _SLASH_AFTER_RESULT, regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
 SYNONYM_ROW = -1           # LabStatement.row of a disease named by a curated synonym (not a text_links row)
@@ -172,6 +176,14 @@ def _results(folded: str, clause: tuple[int, int], language: str | None,
     return results
 
 
+def _closing_results(folded: str, clause: tuple[int, int], words: LiteralOccurrences) -> list[tuple[bool, tuple[int, int]]]:
+    """A clause without a result word of its own language may end on one of another ("Bordetella pertussis PCR:
+    detected" in a Spanish note, "dengue NS1 positive" in a Vietnamese one): a lab line copied from the report.
+    Only a result that closes the clause counts ("placed in negative pressure" is no result)."""
+    return [(pos, span) for pos, span in _results(folded, clause, None, words)
+            if not folded[span[1]:clause[1]].strip(" \t.:)")]
+
+
 def _names_the_test(folded: str, span: tuple[int, int], result: tuple[int, int]) -> bool:
     """A "smear:" / "goutte épaisse :" result whose own words are the mention: the finding is what follows the colon."""
     return result[0] < span[1] and span[0] < result[1] and folded[result[0]:result[1]].rstrip().endswith(":")
@@ -216,7 +228,8 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
                     continue
                 results = [(pos, s, _tokens_between(folded, span, s))
-                           for pos, s in _results(folded, clause, verdict.language, words)]
+                           for pos, s in _results(folded, clause, verdict.language, words)
+                           or _closing_results(folded, clause, words)]
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 if not results:
                     continue

@@ -3,15 +3,16 @@ negative_workup's window after a suspicion. One definition, so that the three ag
 
 A stop is ``.``, ``!`` or ``?`` followed by a space or the end of the text, except right after a one-letter word
 ("E. coli", "P. falciparum", also at the start of the text), a genus's "sp." / "spp." ("Salmonella sp. isolated")
-or a digit (list numbers "1. fever 2. rash"; a decimal point is never followed by a space anyway). A newline also
-ends a sentence.
+or a list number standing alone ("1. fever 2. rash": one or two digits after a space or the start; a decimal point is
+never followed by a space anyway). A result written as a number ends its sentence: "MAT 1:800. Dengue negative",
+"negative x3. Malaria smear ...", "since 2019. HIV ...". A newline also ends a sentence.
 """
 
 from __future__ import annotations
 
 import regex
 
-STOP = r"(?<!(?:^|[\s(])\p{L}|\d|\bspp?)[.!?](?=\s|$)"
+STOP = r"(?<!(?:^|[\s(])\p{L}|(?:^|[\s(])\d{1,2}|\bspp?)[.!?](?=\s|$)"
 SENTENCE_END = regex.compile(rf"\n|{STOP}")
 
 
