@@ -64,6 +64,9 @@ NOTES = [
     ("es", "Niña de 6 años con tos en accesos y vómitos. Bordetella pertussis PCR: detected.", {PERTUSSIS}),
     ("pt", "Paciente com febre e mialgia após enchente. Lab: Leptospira IgM ELISA positive.", {LEPTO}),
     ("vi", "Bệnh nhân sốt cao, đau cơ. Kết quả: dengue NS1 positive.", {DENGUE}),
+    # an inline numbered list on a labelled line: each item is its own clause
+    ("en", "Assessment: 1. Mumps, buccal PCR confirmed 2. Hx of hepatitis A in childhood", {MUMPS}),
+    ("es", "Impresión diagnóstica: 1. Sarampión confirmado por IgM 2. Antecedente de hepatitis A", {MEASLES}),
     # a partner's treatment beside the patient's own result
     ("en", "Chlamydia NAAT positive. Boyfriend reportedly treated for syphilis in May.", {CHLAMYDIA}),
     ("en", "Rubella IgM positive. Husband apparently diagnosed with mumps last week.", {RUBELLA}),

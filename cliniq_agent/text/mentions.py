@@ -24,7 +24,9 @@ from cliniq_agent.core.textnorm import fold
 
 Item = Condition | Lab | Med | Immunization
 
-_CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n")
+# ";", " | ", a newline, or an inline list number ("Assessment: 1. Pertussis, PCR confirmed 2. Hx of hepatitis A":
+# each numbered item is its own clause, as ConText's segmenter already splits it)
+_CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n|(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
 _CLAUSE_EVENTS = regex.compile(r"[(\[)\]]|(?=" + _CLAUSE_SPLIT.pattern + ")")   # a bracket, or where a split starts
 _RESULT_SEPS = (regex.compile(r"\s+[-–—]+\s+"), regex.compile(r"\s*[:=]\s+"), regex.compile(r"\s*,\s+(?=[^,]*$)"))
 _DASH_TAIL = regex.compile(r"\s[—–]\s|\s-\s")  # "Measles — suspected, awaiting IgM": the name ends at the dash
@@ -57,7 +59,7 @@ def _status_words() -> dict[str, list[tuple[regex.Pattern[str], str]]]:
 
 
 def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
-    """Split ``text[span]`` at ';' / newlines / ' | ', never inside parentheses or brackets."""
+    """Split ``text[span]`` at ';' / newlines / ' | ' / an inline list number, never inside parentheses or brackets."""
     start, end = span
     clauses, depth, cursor = [], 0, start
     # only brackets and split points matter: visit those, not every character (a 170 KB line has few)
@@ -71,7 +73,7 @@ def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
             depth -= char in ")]" and depth > 0
         elif depth == 0:                 # a split point (";", newline, " | ")
             clauses.append((cursor, index))
-            cursor = index + 1
+            cursor = index if text[index].isdigit() else index + 1   # a list number stays with its item
     clauses.append((cursor, end))
     return [Clause(span=_trim(text, s)) for s in clauses if text[s[0]:s[1]].strip()]
 
