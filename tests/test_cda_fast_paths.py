@@ -131,3 +131,47 @@ def test_leaf_cells_render_as_the_general_narrative_writer_renders_them(with_sha
             assert fast == writer.finish()
             checked += 1
     assert checked > 0
+
+
+def test_a_code_read_again_is_the_same_reading_with_the_same_notes() -> None:
+    """read_coded reads an element once per parse; a repeat returns that reading and adds its notes again."""
+    from cliniq_agent.cda.codes import read_coded
+    from cliniq_agent.cda.doc_state import ParseContext
+    from cliniq_agent.cda.narrative import NarrativeIndex
+
+    root = etree.fromstring(b"<ClinicalDocument xmlns='urn:hl7-org:v3'><code code='UNK' codeSystem='2.16.840.1.113883.6.96'>"
+                            b"<originalText><reference value='#missing'/></originalText>"
+                            b"<translation code='1' codeSystem='2.16.840.1.113883.6.1'/></code></ClinicalDocument>")
+    code = root[0]
+    ctx = ParseContext(root=root, kb=default_kb(), narrative=NarrativeIndex(root))
+    first = read_coded(code, ctx)
+    notes = list(ctx.notes)
+    assert len(notes) == 2 and first.code is None and first.translations[0].code == "1"
+    assert read_coded(code, ctx) is first
+    assert ctx.notes == notes + notes
+    fresh = ParseContext(root=root, kb=default_kb(), narrative=NarrativeIndex(root))
+    assert read_coded(code, fresh) == first and fresh.notes == notes
+
+
+@pytest.mark.parametrize("with_shared", [False, True])
+def test_children_read_once_answer_as_the_lookups_they_replace(with_shared: bool, request) -> None:
+    """elements.first_children against ``child`` for every child name; ParseContext.may_select False only where
+    the navigation path selects nothing."""
+    from cliniq_agent.cda.doc_state import ParseContext
+    from cliniq_agent.cda.elements import child, first_children
+    from cliniq_agent.cda.narrative import NarrativeIndex
+
+    shared = request.getfixturevalue("shared_data") if with_shared else None
+    kb = default_kb()
+    skipped = 0
+    for root in _documents(shared):
+        ctx = ParseContext(root=root, kb=kb, narrative=NarrativeIndex(root))
+        for el in root.iter(CDA + "observation", CDA + "act", CDA + "organizer", CDA + "substanceAdministration"):
+            kids = first_children(el)
+            for name in ("code", "value", "statusCode", "effectiveTime", "text", "entryRelationship", "specimen"):
+                assert kids.get(CDA + name) is child(el, name)
+            for name, expr in kb.navigation.items():
+                if not ctx.may_select(name, kids):
+                    assert etree.XPath(expr, namespaces=NSMAP)(el) == []
+                    skipped += 1
+    assert skipped > 0

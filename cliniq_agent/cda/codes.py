@@ -83,9 +83,28 @@ def _clean(value: str | None) -> str | None:
 def read_coded(el: Element, ctx: ParseContext, *, depth: int = 0) -> Coded:
     """The coding of ``el``, its <translation>s (two levels deep) and its originalText.
 
-    The hottest reader of the parse (a hundred codes an eICR): attributes are read straight off the element and
-    its children are scanned once for translations and the first originalText — what ``attr`` / ``children`` /
-    ``child`` would give, without a call each."""
+    Read once per parse: extractors meet the same code element again (every lab of an organizer reads the
+    organizer's specimen code, the trigger pass re-reads the codes the entry extractors read, a parent's
+    translations come back with it), a third of the reads of an eICR. A repeat returns the same immutable
+    ``Coded`` and adds again the notes the first read added, so notes and their order are as if read anew.
+    The memo is the parse's own (ParseContext.coded), gone with it."""
+    key = (el, depth)
+    memo = ctx.coded
+    found = memo.get(key)
+    if found is not None:
+        if found[1]:
+            ctx.notes.extend(found[1])
+        return found[0]
+    start = len(ctx.notes)
+    coded = _read_coded(el, ctx, depth)
+    memo[key] = (coded, tuple(ctx.notes[start:]))
+    return coded
+
+
+def _read_coded(el: Element, ctx: ParseContext, depth: int) -> Coded:
+    """read_coded's first read of ``el``. The hottest reader of the parse (a hundred codes an eICR): attributes
+    are read straight off the element and its children are scanned once for translations and the first
+    originalText — what ``attr`` / ``children`` / ``child`` would give, without a call each."""
     get = el.get
     oid = _clean(get("codeSystem"))
     known = by_oid().get(oid) if oid else None  # the usual case; else the name, then urn:oid (system_short)

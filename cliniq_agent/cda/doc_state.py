@@ -8,12 +8,14 @@ from typing import TypeVar
 
 from cliniq_agent.cda.rules import CdaKb, EntryRule, ScopedRule, SectionRule
 from cliniq_agent.cda.narrative import NarrativeIndex
-from cliniq_agent.cda.elements import Element, Locator, attr, child, is_true
+from cliniq_agent.cda.elements import CDA, Element, Locator, attr, child, is_true
+from cliniq_agent.cda.navigate import child_starts
 from cliniq_agent.cda.select import DocumentSelector
 from cliniq_agent.core.schema import Assertion, Evidence, Tier
 
 
 R = TypeVar("R", bound=ScopedRule)
+_STATUS_CODE = f"{CDA}statusCode"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class ParseContext:
     sections: dict[Element, SectionRef] = field(default_factory=dict)
     select: DocumentSelector = field(init=False)  # absolute XPaths over the document's element index
     _navigated: dict[tuple[str, Element], list] = field(default_factory=dict)  # (XPath name, element) -> result
+    # (element, translation depth) -> (its Coded, the notes reading it added): see codes.read_coded
+    coded: dict[tuple[Element, int], tuple] = field(default_factory=dict)
     _kinds: tuple[int, set[str | None]] | None = None  # (section count, their kinds), see _section_kinds
 
     def __post_init__(self) -> None:
@@ -94,6 +98,13 @@ class ParseContext:
             found = self._navigated[key] = self.kb.xpath(self.kb.navigation[name])(el)
         return found
 
+    def may_select(self, name: str, kids: dict) -> bool:
+        """False when the named child-step path cannot select anything from an element whose children were read
+        already (``kids``: elements.first_children): it has none of the children the path's branches start
+        with. Then no XPath call is needed (the guard in navigate.py would look the same children up again)."""
+        starts = child_starts(self.kb.navigation[name])
+        return starts is None or any(tag in kids for tag in starts)
+
     def first(self, name: str, el: Element) -> Element | None:
         found = self.xpath(name, el)
         return found[0] if found else None
@@ -117,7 +128,8 @@ class ParseContext:
             return section.rule.assertion
         return Assertion.PRESENT
 
-    def skip_reason(self, el: Element) -> str | None:
-        """Why an entry must not become a fact at all (statusCode nullified = entered in error)."""
-        status = attr(child(el, "statusCode"), "code")
+    def skip_reason(self, el: Element, kids: dict | None = None) -> str | None:
+        """Why an entry must not become a fact at all (statusCode nullified = entered in error). ``kids``: its
+        children as elements.first_children read them, when the extractor has them."""
+        status = attr(kids.get(_STATUS_CODE) if kids is not None else child(el, "statusCode"), "code")
         return self.kb.skip_status.get(status) if status else None

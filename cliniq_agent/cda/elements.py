@@ -44,6 +44,14 @@ def children(el: Element | None, name: str) -> list[Element]:
     return [] if el is None else list(el.iterchildren(CDA + name))
 
 
+def first_children(el: Element) -> dict[object, Element]:
+    """{Clark tag: ``el``'s first child with that tag}, from one scan of its children: what ``child`` gives for
+    every name at once. An extractor asks a result observation for up to nine of its children (code, value,
+    statusCode twice, the first steps of its status and specimen paths …); one ``iterchildren`` call costs
+    about what reading the tags of a whole entry's children does."""
+    return {sub.tag: sub for sub in reversed(el)}  # reversed: the first child of a tag is the one kept
+
+
 def attr(el: Element | None, name: str) -> str | None:
     """Attribute value, stripped; empty strings count as absent."""
     if el is None:

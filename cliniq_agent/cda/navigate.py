@@ -62,6 +62,20 @@ def _build(expr: str) -> Navigation:
     return guarded
 
 
+def child_starts(expr: str) -> frozenset[str] | None:
+    """The Clark names the union branches of a child-step path start with (a path selects nothing from an
+    element that has no child of those names), or None for another shape. Per-thread cache by expression."""
+    cache: dict[str, frozenset[str] | None] | None = getattr(_local, "starts", None)
+    if cache is None:
+        cache = _local.starts = {}
+    try:
+        return cache[expr]
+    except KeyError:
+        chains = _child_chains(expr.strip())
+        found = cache[expr] = None if chains is None else frozenset(first for first, _ in chains)
+        return found
+
+
 def _child_chains(expr: str) -> list[tuple[str, str | None]] | None:
     """(first, second) Clark names of each union branch's first two child steps; None when a branch has another
     shape (an axis, ``..``, ``//``, an attribute, a wildcard, a function), which this guard does not read."""

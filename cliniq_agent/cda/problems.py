@@ -10,24 +10,28 @@ from __future__ import annotations
 from cliniq_agent.cda.codes import Coded, codes_of, differing_text, original_text, read_coded
 from cliniq_agent.cda.doc_state import ParseContext, SectionRef
 from cliniq_agent.cda.rules import EntryRule
-from cliniq_agent.cda.elements import Element, attr, child, time_bounds, xsi_type
+from cliniq_agent.cda.elements import CDA, Element, attr, child, first_children, time_bounds, xsi_type
 from cliniq_agent.core.schema import Assertion, Condition
 
 
+_TEXT, _TIME = f"{CDA}text", f"{CDA}effectiveTime"
+
+
 def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, ctx: ParseContext) -> Condition | None:
-    skip = ctx.skip_reason(el)
+    kids = first_children(el)  # its children read once (see results.py)
+    skip = ctx.skip_reason(el, kids)
     if skip:
         ctx.note(f"problem observation skipped: {skip}", el)
         return None
     assertion = ctx.assertion(el, section)
-    value = child(el, rule.finding)  # "value" (C-CDA Problem Observation) or "code" (tier-3 fallback)
+    value = kids.get(CDA + rule.finding)  # "value" (C-CDA Problem Observation) or "code" (tier-3 fallback)
     coded = read_coded(value, ctx) if value is not None and xsi_type(value) not in ("ST", "ED") else None
     snomed, icd10, dropped = _codes(coded, ctx)
     name = coded.name if coded is not None else None
     if name is None and value is not None and coded is None:
         name = original_text(value, ctx)  # ST / ED value: the problem as text
     if name is None:
-        name = original_text(child(el, "text"), ctx)
+        name = original_text(kids.get(_TEXT), ctx)
     if snomed is None and icd10 is None and dropped and assertion is Assertion.NEGATED:
         # C-CDA: negationInd="true" on a problem-type value (64572001 Disease ...) = "no known problems"
         ctx.note(f"negated problem observation with placeholder value {dropped} (no known problems); nothing to report", el)
@@ -41,13 +45,13 @@ def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, 
             return None
         why = f"its value code {dropped} is a problem-type placeholder" if dropped else _no_code_reason(coded)
         ctx.note(f"condition {name!r} kept by name only: {why}", el)
-    onset, _ = time_bounds(child(el, "effectiveTime"))
+    onset, _ = time_bounds(kids.get(_TIME))
     return Condition(
         name=name,
         snomed=snomed,
         icd10=icd10,
         onset=onset,
-        status=rule.status or _status(el, ctx),
+        status=rule.status or _status(el, kids, ctx),
         assertion=assertion,
         evidence=[ctx.evidence(el, rule, name)],
         translations=codes_of(coded, ctx, held=(("snomed", snomed), ("icd10", icd10))),
@@ -84,10 +88,10 @@ def _no_code_reason(coded: Coded | None) -> str:
     return "no code given"
 
 
-def _status(el: Element, ctx: ParseContext) -> str | None:
+def _status(el: Element, kids: dict, ctx: ParseContext) -> str | None:
     """Problem Status observation, else the Problem Concern Act status, else effectiveTime/high
     (C-CDA: a resolved problem has a high, nullFlavor UNK when the date is unknown)."""
-    status_value = ctx.first("problem_status_value", el)
+    status_value = ctx.first("problem_status_value", el) if ctx.may_select("problem_status_value", kids) else None
     if status_value is not None:
         code = attr(status_value, "code")
         if code and code in ctx.kb.problem_status_snomed:
@@ -100,7 +104,7 @@ def _status(el: Element, ctx: ParseContext) -> str | None:
         code = attr(child(concern, "statusCode"), "code")
         if code and code in ctx.kb.concern_status_act:
             return ctx.kb.concern_status_act[code]
-    high = child(child(el, "effectiveTime"), "high")
+    high = child(kids.get(_TIME), "high")
     if high is not None and (attr(high, "value") or attr(high, "nullFlavor") == "UNK"):
         return "resolved"
     return None
