@@ -166,6 +166,9 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
         ('vi', 'Từng bị lao lúc tuổi thiếu niên, đã uống thuốc 6 tháng.'),
     ],
     'family': [
+        ('en', "Neighbor's child had measles last month; our patient is well."),
+        ('en', "My neighbor's children have chickenpox. No rash here."),
+        ('en', "Her friend's kids had pertussis in March; he has no cough."),
         ('en', 'Family history significant for hepatitis B in mother.'),
         ('en', 'Brother treated for TB last year. Patient well.'),
         ('es', 'Antecedentes familiares: hepatitis B en la madre.'),
@@ -343,6 +346,8 @@ TRAPS: dict[str, list[tuple[str, str]]] = {
 }
 
 POSITIVES: list[tuple[str, str]] = [
+    ('en', 'Child had measles confirmed by IgM; siblings vaccinated.'),
+    ('en', "4-year-old with measles, IgM positive; neighbor's child had a similar rash."),
     ('en', 'Chronic hepatitis C, viral load 2 million, starting treatment to reach SVR.'),
     ('en', 'Measles IgM positive; rash and fever, unvaccinated.'),
     ('en', 'Pertussis PCR positive in a coughing infant.'),
