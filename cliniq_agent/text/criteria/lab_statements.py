@@ -21,6 +21,8 @@ from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names
+from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_suspected, group_statements, other_disease,
+                                                      supersedes)
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
 from cliniq_agent.text.criteria.sentences import STOP, pieces_between
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
@@ -289,16 +291,16 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     kb = kb or TerminologyKB.load()
     out, notes = CompactRecord(), []
     skip_index = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
-                            for item in getattr(record, name) if _coded(item) for e in item.evidence if e.span])
+                            for item in getattr(record, name) if coded(item) for e in item.evidence if e.span])
     seen: set[tuple[str, bool]] = set()
-    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not _other_disease(doc.fold, s)]
-    found += _group_statements(doc, found)
+    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not other_disease(doc.fold, s)]
+    found += group_statements(doc, found)
     negative_current = {s.condition for s in found if not s.positive and s.test == "current"
                         and s.condition in _test_kinds().conditions}
     positive = {s.condition for s in found if s.positive}
     settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
-    _exclude_suspected(record, settled - positive, kb, notes)
-    notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: _codes_of(kb, c),
+    exclude_suspected(record, settled - positive, kb, notes)
+    notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
                                             statements=found, results=_results, words=_result_words(doc.fold)))
     present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     for statement in found:
@@ -311,9 +313,9 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
             continue
         if statement.inherited:    # no organism written in it: it only weighs against a persisting marker
             continue
-        if skip_index.overlaps(statement.span) and not _supersedes(record, statement, kb, notes):
+        if skip_index.overlaps(statement.span) and not supersedes(record, statement, kb, notes):
             continue    # another tier already coded this mention
-        if statement.positive and _codes_of(kb, statement.condition) & present:   # the diagnosis is already there
+        if statement.positive and codes_of(kb, statement.condition) & present:   # the diagnosis is already there
             continue
         if (statement.condition, statement.positive) in seen:
             continue
@@ -344,88 +346,3 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                                 specimen=statement.specimen, assertion=Assertion.PRESENT, evidence=evidence))
         notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
     return out, notes
-
-
-@lru_cache(maxsize=1)
-def _other_diseases() -> tuple[tuple[frozenset[str], object], ...]:
-    """(conditions, pattern) of the `other_disease` rows: another disease of the same organism named in the note."""
-    return tuple((frozenset(row["conditions"].split()), regex.compile(row["pattern"]))
-                 for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "other_disease")
-
-
-def _other_disease(folded: str, statement: LabStatement) -> bool:
-    """An organism's test ("VZV PCR positive") in a note that names another disease of that organism ("herpes
-    zoster") is that disease's, not the listed condition's."""
-    return not statement.disease_name and any(statement.condition in conditions and pattern.search(folded)
-                                              for conditions, pattern in _other_diseases())
-
-
-@lru_cache(maxsize=1)
-def _organism_groups() -> tuple[tuple[str, str, object], ...]:
-    """(mechanism condition, group condition, organism pattern) of the `organism_group` rows."""
-    out = []
-    for row in kb_table("criteria", "result_statements.tsv"):
-        if row["class"] == "organism_group":
-            source, target = row["conditions"].split(">")
-            out.append((source.strip(), target.strip(), regex.compile(row["pattern"])))
-    return tuple(out)
-
-
-def _group_statements(doc: TextDoc, found: list[LabStatement]) -> list[LabStatement]:
-    """A positive mechanism statement ("KPC positive") on a line that names an organism of a group ("Klebsiella
-    pneumoniae") also stands for the group's condition (carbapenem-resistant Enterobacterales)."""
-    folded, out = doc.fold, []
-    for statement in found:
-        if not statement.positive:
-            continue
-        line = (folded.rfind("\n", 0, statement.span[0]) + 1, len(folded))
-        newline = folded.find("\n", statement.span[1])
-        if newline >= 0:
-            line = (line[0], newline)
-        for source, target, pattern in _organism_groups():
-            if statement.condition == source and pattern.search(folded, *line):
-                out.append(statement.model_copy(update={"condition": target, "disease_name": True}))
-    return out
-
-
-def _supersedes(record: CompactRecord, statement: LabStatement, kb: TerminologyKB, notes: list[str]) -> bool:
-    """A lab statement's organism is a longer name holding a shorter one the lookup tier coded as another
-    condition ("influenza A H5 positive": novel influenza A, not the seasonal "influenza A"): the more specific
-    name wins, so the lookup's condition is dropped and the statement stands. Any other overlap keeps the
-    earlier tier's item."""
-    lo, hi = statement.span
-    overlapping = [item for item in record.conditions if any(
-        e.span and e.span[0] < hi and lo < e.span[1] for e in item.evidence)]
-    others = [item for name in CompactRecord.ITEM_LISTS if name not in ("vitals", "conditions")
-              for item in getattr(record, name) if _coded(item)
-              and any(e.span and e.span[0] < hi and lo < e.span[1] for e in item.evidence)]
-    codes = _codes_of(kb, statement.condition)
-    if others or not overlapping or not all(
-            item.snomed and item.snomed not in codes and all(e.tier is Tier.LOOKUP for e in item.evidence)
-            and all(e.span and lo <= e.span[0] and e.span[1] <= hi and (e.span[1] - e.span[0]) < hi - lo
-                    for e in item.evidence if e.span) for item in overlapping):
-        return False
-    for item in overlapping:
-        record.conditions.remove(item)
-        notes.append(f"lab statement: '{item.name}' is part of the longer organism name of a {statement.condition} "
-                     "statement: the more specific name wins")
-    return True
-
-
-def _codes_of(kb: TerminologyKB, condition: str) -> set[str]:
-    found = kb.condition(condition)
-    return {condition} | ({kb.diagnosis_condition(found).snomed} if found is not None else set())
-
-
-def _coded(item) -> bool:
-    return any(getattr(item, field, None) for field in ("snomed", "icd10", "loinc", "rxnorm", "cvx"))
-
-
-def _exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str]) -> None:
-    """A differential the note only suspected, whose test came back negative, is excluded."""
-    codes = {code for condition in negative_only for code in _codes_of(kb, condition)}
-    for item in record.conditions:
-        suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE
-        if item.snomed in codes and suspected and item.assertion in (Assertion.PRESENT, Assertion.POSSIBLE):
-            item.assertion = Assertion.RULED_OUT
-            notes.append(f"lab statement: suspected {item.name or item.snomed} excluded by a negative test")
