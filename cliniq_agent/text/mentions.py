@@ -12,6 +12,7 @@ import regex
 from pydantic import BaseModel
 
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.context.segment import LIST_MARKER
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.core.dates import normalize_date
 from cliniq_agent.text.lines.fields import to_ucum
@@ -26,7 +27,7 @@ Item = Condition | Lab | Med | Immunization
 
 # ";", " | ", a newline, or an inline list number ("Assessment: 1. Pertussis, PCR confirmed 2. Hx of hepatitis A":
 # each numbered item is its own clause, as ConText's segmenter already splits it)
-_CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n|(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
+_CLAUSE_SPLIT = regex.compile(r";|\s\|\s|\n|" + LIST_MARKER.pattern)
 _CLAUSE_EVENTS = regex.compile(r"[(\[)\]]|(?=" + _CLAUSE_SPLIT.pattern + ")")   # a bracket, or where a split starts
 _RESULT_SEPS = (regex.compile(r"\s+[-–—]+\s+"), regex.compile(r"\s*[:=]\s+"), regex.compile(r"\s*,\s+(?=[^,]*$)"))
 _DASH_TAIL = regex.compile(r"\s[—–]\s|\s-\s")  # "Measles — suspected, awaiting IgM": the name ends at the dash

@@ -18,8 +18,9 @@ _WORD_BEFORE = regex.compile(r"([\w/][\w/.]*)$")  # "Dr", "e.g", "p.ex" before t
 _LOOKBACK = 24
 _ANSWER = regex.compile(r"[ \t]*[:\-]?[ \t]*(\w+)")
 _NEWLINE = regex.compile(r"\n")
-# "1. text" / "2) text" list markers inside a line: the segment breaks before the number.
-_LIST_MARKER = regex.compile(r"(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
+#: "1. text" / "2) text" list markers inside a line: the segment breaks before the number (also a clause split of
+#: labelled lines, text/mentions.py)
+LIST_MARKER = regex.compile(r"(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
 _BULLET_INLINE = regex.compile(r"(?<=\S[ \t]+)[\u2022\u00b7][ \t]*")
 
 
@@ -69,7 +70,7 @@ def split_segments(text: str, abbreviations: frozenset[str],
     for match in _NEWLINE.finditer(text):
         if not _soft_wrap(text, match.start()):
             cuts.add(match.start())
-    for pattern in (_LIST_MARKER, _BULLET_INLINE):
+    for pattern in (LIST_MARKER, _BULLET_INLINE):
         for match in pattern.finditer(text):
             cuts.add(match.start())
     spans: list[tuple[int, int]] = []

@@ -71,9 +71,8 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
     doc = TextDoc.of(text)
     text, folded = doc.text, doc.fold
     first, after = _syndromes()
-    spans_coded = [e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
-                   for item in getattr(record, name) for e in item.evidence if e.span]
-    coded = SpanIndex(spans_coded, spans_coded)
+    coded = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
+                       for item in getattr(record, name) for e in item.evidence if e.span])
     have = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     out, notes = CompactRecord(), []
     for lo, hi in spans:
