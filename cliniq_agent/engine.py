@@ -215,11 +215,11 @@ class Engine:
                 result: Extraction | None = None) -> float:
         trace.duration_ms = round((time.perf_counter() - clock) * 1000, 3)
         trace.status, trace.error = status, error
-        if result is not None:
-            trace.format, trace.route = result.format, result.route
-            trace.record_json = result.record.model_dump_json()  # the same JSON as record's, without the dict
-            trace.excluded, trace.steps = result.excluded, result.steps
-        if persist:
+        if persist:   # the trace is only written, never returned: a run that is not persisted need not fill it
+            if result is not None:
+                trace.format, trace.route = result.format, result.route
+                trace.record_json = result.record.model_dump_json()  # the same JSON as record's, without the dict
+                trace.excluded, trace.steps = result.excluded, result.steps
             self.trace_store.save(trace)
         return trace.duration_ms
 
