@@ -50,6 +50,7 @@ class LexicalSettings(_Frozen):
     beta: float
     candidates: int
     stopwords: frozenset[str]
+    generic_words: frozenset[str]
 
 
 class FusionSettings(_Frozen):
@@ -66,6 +67,7 @@ class ScoreSettings(_Frozen):
     alias: float
     ambiguous: float
     max_fuzzy: float
+    narrower: float
     min_score: float
     calibration: tuple[tuple[float, float], ...] = Field(min_length=2)
 
@@ -108,6 +110,7 @@ def retrieval_config() -> RetrievalConfig:
         models[name] = ModelSpec(name=name, **spec)
     lexical = dict(raw["lexical"])
     lexical["stopwords"] = frozenset(lexical["stopwords"])
+    lexical["generic_words"] = frozenset(lexical["generic_words"])
     scores = dict(raw["scores"])
     scores["calibration"] = tuple(tuple(pair) for pair in scores["calibration"])
     return RetrievalConfig(

@@ -3,7 +3,8 @@
 Score of a document = F-beta of two coverages, both weighted by token IDF:
 - query coverage: how much of the query the document's tokens explain ("lead poisoning in a child" → 0.8);
 - name coverage: how much of the document's name the query explains (penalises long names sharing one word).
-A query token matches a KB token exactly (1.0), within a few edits (1 - edits / length), as a prefix
+A query token matches a KB token exactly (1.0), within a few edits (1 - edits / length; two edits only between
+the same first and last three letters), as a prefix
 ("hep" → "hepatitis", ``prefix_sim``), through kb/rag/query_expansions.tsv ("PCR" → "NAA"), or against two
 adjacent KB tokens written as one ("chickenpox"). Tokens are :func:`fold_key` tokens (case-, accent- and
 punctuation-free), stopwords removed; single letters and numbers weigh heavily ("hepatitis B" is not "C").
@@ -60,6 +61,23 @@ def load_expansions() -> dict[str, dict[str, float]]:
 
 def _is_discriminator(token: str) -> bool:
     return len(token) == 1 or token.isdigit()
+
+
+def _same_ends(a: str, b: str) -> bool:
+    """Two edits stay a misspelling only inside the word: the same first and last three letters. Otherwise one
+    word of the KB becomes another ("viriasis" is not "vibriosis", "hepatosis" not "hepatitis"), while
+    "legionairres" still finds "legionnaires"."""
+    return a[:3] == b[:3] and a[-3:] == b[-3:]
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """One word derived from the other ("vibrio" / "vibriosis", "salmonella" / "salmonellosis"): a common start of
+    at least 4 letters and 80 % of the shorter word (not "meningitis" / "meningococcal")."""
+    shorter = min(len(a), len(b))
+    common = 0
+    while common < shorter and a[common] == b[common]:
+        common += 1
+    return common >= max(4, 0.8 * shorter)
 
 
 def _trigrams(token: str) -> list[str]:
@@ -147,7 +165,7 @@ class LexicalIndex:
                 if shared < need or candidate == token or abs(len(candidate) - len(token)) > edits:
                     continue
                 distance = osa_distance(token, candidate, edits)
-                if distance <= edits:
+                if distance <= edits and (distance < 2 or _same_ends(token, candidate)):
                     found[candidate] = max(found.get(candidate, 0.0), 1.0 - distance / max(len(token), len(candidate)))
         if len(token) >= self.settings.prefix_min:
             start = bisect_left(self._sorted, token)
@@ -181,6 +199,28 @@ class LexicalIndex:
         if len(merged) < len(tokens):
             variants.append(tuple(merged))
         return variants
+
+    def narrower_words(self, query: str, name: str) -> tuple[str, ...]:
+        """The distinguishing words of ``name`` that ``query`` does not explain, when the name explains every word of
+        the query but a generic one: the name then names a narrower concept ("viral fever" → "viral hemorrhagic
+        fever": ("hemorrhagic",)). Empty when every word of the name is explained or generic (kb/rag/retrieval.toml
+        generic_words), when they share no word (a synonym found by meaning, "lockjaw" → "tetanus"), or when the
+        query has a word of its own the name lacks (an abbreviation the index cannot expand, another concept)."""
+        generic = self.settings.generic_words
+        tokens = self.tokenize(name)
+        explained = [False] * len(tokens)
+        for token in self.tokenize(query):
+            expansion, used = self.expand(token), False
+            for position, word in enumerate(tokens):
+                if expansion.get(word, 0.0) > 0.0 or _same_stem(token, word):
+                    explained[position] = used = True
+                if position + 1 < len(tokens) and expansion.get(word + tokens[position + 1], 0.0) > 0.0:
+                    explained[position] = explained[position + 1] = used = True
+            if not used and token not in generic:
+                return ()  # the query says something the name does not: another concept, not a narrower one
+        if not any(explained):
+            return ()
+        return tuple(word for word, known in zip(tokens, explained) if not known and word not in generic)
 
     # ------------------------------------------------------------------------------------------- search
     def search(self, query: str, *, system: str | None = None, limit: int | None = None) -> list[tuple[int, float]]:

@@ -30,6 +30,9 @@ from cliniq_agent.rag.store import IndexStore, manifest_summary, open_store
 from cliniq_agent.terminology import Concept, TerminologyKB, fold_key, normalize_system
 
 MatchKind = Literal["exact", "alias", "lexical", "vector"]
+# Systems of condition names, where a name narrower than the text is another diagnosis (kb/rag/retrieval.toml
+# [scores] narrower); a lab or drug name always says more than a clinician writes (specimen, method, strength).
+_CONDITION_SYSTEMS = frozenset({"snomed", "icd10"})
 
 
 class CodeHit(BaseModel):
@@ -158,7 +161,7 @@ class CodeIndex:
         candidates = self._lexical(text, short)
         if not hits:
             self._vector(text, short, candidates)
-        fuzzy = [hit for hit in self._fuse(candidates.values(), short) if (hit.system, hit.code) not in taken]
+        fuzzy = [hit for hit in self._fuse(text, candidates.values(), short) if (hit.system, hit.code) not in taken]
         if hits:  # fill up below the exact hits
             ceiling = min(hit.score for hit in hits)
             fuzzy = [hit.model_copy(update={"score": min(hit.score, round(ceiling - 0.01, 4))}) for hit in fuzzy]
@@ -235,7 +238,16 @@ class CodeIndex:
             raw += fusion.condition_bonus
         return min(raw, 1.0)
 
-    def _fuse(self, candidates: Iterable[_Candidate], system: str | None) -> list[CodeHit]:
+    def _narrower(self, query: str, candidate: _Candidate) -> bool:
+        """Whether every name of a reportable condition that matched the query names a narrower concept."""
+        document = candidate.document
+        if not document.condition or document.system not in _CONDITION_SYSTEMS:
+            return False
+        names = {doc.text for doc, score in ((candidate.lexical_doc, candidate.lexical),
+                                             (candidate.vector_doc, candidate.vector)) if score > 0.0}
+        return bool(names) and all(self.lexical.narrower_words(query, name) for name in names)
+
+    def _fuse(self, query: str, candidates: Iterable[_Candidate], system: str | None) -> list[CodeHit]:
         scores = self.config.scores
         hits = []
         for candidate in candidates:
@@ -247,9 +259,11 @@ class CodeIndex:
             score = round(min(interpolate(self.calibration, raw), scores.max_fuzzy), 4)
             if score < scores.min_score:  # no evidence; their order would follow the index build's float noise
                 continue
-            hits.append((round(raw, 6), CodeHit(
+            if score > scores.narrower and self._narrower(query, candidate):
+                score = scores.narrower  # a reportable condition's name says more than the text: never accepted
+            hits.append((score, round(raw, 6), CodeHit(
                 code=document.code, system=document.system, name=document.name, score=score,
                 match="lexical" if lexical_wins else "vector", matched_text=document.text,
                 condition=document.condition or None)))
-        hits.sort(key=lambda item: (-item[0], item[1].system, item[1].code))
-        return [hit for _, hit in hits]
+        hits.sort(key=lambda item: (-item[0], -item[1], item[2].system, item[2].code))
+        return [hit for _, _, hit in hits]
