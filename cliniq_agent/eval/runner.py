@@ -324,6 +324,18 @@ def _text_scaling(data: Path, *, limit: int | None, variants: list[str]) -> list
     return []
 
 
+@suite("eicr-probe")
+def _eicr_probe(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Generated eICRs: every trigger placement / encoding per national condition (cliniq_agent.eval.eicr_probe);
+    ``limit`` N keeps about every (total / N)-th case of each kind."""
+    from cliniq_agent.eval.eicr_probe import cases, run
+
+    every = 1
+    if limit:
+        every = max(1, len(cases()) // limit)
+    return run(cases(every=every))
+
+
 DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 
