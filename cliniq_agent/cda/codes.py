@@ -24,6 +24,7 @@ from cliniq_agent.cda.elements import (
 from cliniq_agent.core.code_systems import by_oid, checked_systems
 from cliniq_agent.core.schema import Code
 from cliniq_agent.validate import normalize_code
+from cliniq_agent.validate.codes import icd10_exists
 
 
 class Coded(NamedTuple):
@@ -114,6 +115,11 @@ def _read_coded(el: Element, ctx: ParseContext, depth: int) -> Coded:
     if code and code.upper() in ctx.kb.null_flavor_codes:
         ctx.note(f"code {code!r} is a nullFlavor token, read as no code", el)
         null_flavor, code = null_flavor or code.upper(), None
+    if code and system == "icd10who" and icd10_exists(normalize_code("icd10", code)):
+        # US senders label ICD-10-CM codes with the WHO ICD-10 OID 2.16.840.1.113883.6.3 (HL7's own C-CDA examples
+        # do, with CM-only codes such as M26.11); eICR IG value sets are ICD-10-CM: a code ICD-10-CM has is read as one
+        ctx.note(f"code {code!r} under the WHO ICD-10 OID exists in ICD-10-CM: read as ICD-10-CM", el)
+        system = "icd10"
     if code and system == "icd10":
         code = normalize_code("icd10", code)
     translations: tuple[Coded, ...] = ()

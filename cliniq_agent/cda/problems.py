@@ -45,7 +45,10 @@ def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, 
             return None
         why = f"its value code {dropped} is a problem-type placeholder" if dropped else _no_code_reason(coded)
         ctx.note(f"condition {name!r} kept by name only: {why}", el)
-    onset, _ = time_bounds(kids.get(_TIME))
+    onset, resolved = time_bounds(kids.get(_TIME))
+    if assertion is Assertion.PRESENT and _before_encounter(resolved, ctx):
+        ctx.note(f"problem {name!r} resolved {resolved[:10]}, before this encounter began: past history", el)
+        assertion = Assertion.HISTORICAL
     return Condition(
         name=name,
         snomed=snomed,
@@ -57,6 +60,17 @@ def extract_condition(el: Element, rule: EntryRule, section: SectionRef | None, 
         translations=codes_of(coded, ctx, held=(("snomed", snomed), ("icd10", icd10))),
         original_text=differing_text(coded, name),
     )
+
+
+def _before_encounter(resolved: str | None, ctx: ParseContext) -> bool:
+    """C-CDA Problem Observation effectiveTime/high is the date the problem resolved (CONF:1198-15605); one that
+    resolved before the encompassing encounter began is past history, not this visit's finding. A high with only
+    a nullFlavor (vendors send <high nullFlavor="UNK"/> on active problems) or no encounter date decides nothing."""
+    if not resolved:
+        return False
+    found = ctx.kb.xpath(ctx.kb.header_xpaths["encompassing_encounter"])(ctx.root)
+    start, _ = time_bounds(child(found[0], "effectiveTime")) if found else (None, None)
+    return bool(start) and resolved[:10] < start[:10]
 
 
 def _codes(coded: Coded | None, ctx: ParseContext) -> tuple[str | None, str | None, str | None]:

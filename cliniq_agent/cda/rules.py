@@ -131,6 +131,9 @@ class CdaKb(Frozen):
         """Short system name for a codeSystem OID (or, failing that, a codeSystemName)."""
         if oid and oid in by_oid():
             return by_oid()[oid].key
+        if oid and oid[:8].lower() == "urn:oid:" and oid[8:].strip() in by_oid():
+            # an OID written as a URN (FHIR-minded senders; CDA's codeSystem is a bare uid): the same system
+            return by_oid()[oid[8:].strip()].key
         if name and name.strip().lower() in by_document_name():
             return by_document_name()[name.strip().lower()].key
         if oid:
