@@ -17,7 +17,7 @@ _PUNCT = " ,;:-–—()"
 _SENTENCE_CHARS = frozenset(".!?\n")
 # what the note says is not the patient's current disease: such a piece leaves the name of a PRESENT item
 _NOT_PRESENT = frozenset({Assertion.NEGATED, Assertion.RULED_OUT, Assertion.VACCINATION, Assertion.FAMILY,
-                          Assertion.HYPOTHETICAL})
+                          Assertion.HYPOTHETICAL, Assertion.POSSIBLE})
 
 
 def first_sentence_end(doc: TextDoc, span: tuple[int, int], engine: ContextEngine) -> int | None:

@@ -20,6 +20,7 @@ from cliniq_agent.core.state import Draft
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria import infer_from_criteria
 from cliniq_agent.text.criteria.serology import mark_past_serology
+from cliniq_agent.text.criteria.superseded import settle_superseded
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lines.labels import CLINICAL_FIELDS, NARRATIVE_FIELDS, LabelledLine
 from cliniq_agent.text.lines.parser import parse_known_format
@@ -102,6 +103,8 @@ def criteria(note: TierInput, draft: Draft) -> Draft:
     draft.notes.extend(notes)
     # serology read as a whole (kb/criteria/serology.tsv): lab lines and prose both carry hepatitis markers
     draft.notes.extend(mark_past_serology(note.doc, [*spans, *note.doc.value_spans(_TEST_FIELDS)], draft.record))
+    # a suspicion a later sentence excludes or a settled-diagnosis heading replaces (criteria/superseded.py)
+    draft.notes.extend(settle_superseded(note.doc, draft.record))
     return draft
 
 

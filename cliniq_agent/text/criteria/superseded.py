@@ -1,0 +1,85 @@
+"""A suspicion the note itself settles otherwise, read across its sentences.
+
+Notes write a differential over several sentences: "Admission dx: suspected TB. ... TB ruled out by three negative
+smears", "Initially concerned for meningococcal meningitis. LP normal. Final dx: viral exanthem", "Diagnóstico de
+ingreso: sospecha de tuberculosis. Diagnóstico de egreso: neumonía por Nocardia". Each sentence alone is read
+right (a suspicion, an exclusion, another diagnosis); the note as a whole has excluded the suspicion. A condition
+the note only suspected (certainty "suspected" or POSSIBLE), never asserted outright, is marked RULED_OUT when
+
+- a later mention of the same condition is ruled out or negated ("TB ruled out by ..."), or
+- a later settled-diagnosis heading (kb/criteria/settled_diagnosis.tsv: "Final dx:", "Diagnóstico de egreso:",
+  "Diagnostic retenu :", "Chẩn đoán ra viện:") gives a value that does not name it,
+
+unless a test is still pending after the suspicion (then it stays a suspected case, which is reported) or a
+mention asserts it outright. A positive laboratory statement still reports the condition on its own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from cliniq_agent.core.schema import Assertion, CompactRecord, Condition
+from cliniq_agent.core.tsv import kb_table
+from cliniq_agent.text.criteria.negative_workup import _class_pattern
+from cliniq_agent.text.criteria.sentences import SENTENCE_END
+from cliniq_agent.text.doc import TextDoc
+
+_EXCLUDED = (Assertion.RULED_OUT, Assertion.NEGATED)
+
+
+@lru_cache(maxsize=1)
+def _settled_heading() -> regex.Pattern[str]:
+    rows = kb_table("criteria", "settled_diagnosis.tsv")
+    return regex.compile("|".join(f"(?:{row['pattern']})" for row in rows))
+
+
+def _span(item: Condition) -> tuple[int, int] | None:
+    spans = [e.span for e in item.evidence if e.span]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
+def _only_suspected(item: Condition) -> bool:
+    return (item.assertion is Assertion.POSSIBLE
+            or (item.assertion is Assertion.PRESENT and item.status == "suspected"))
+
+
+def _settled_elsewhere(folded: str, after: int, named: list[tuple[int, int]]) -> str | None:
+    """The value of the first settled-diagnosis heading after ``after`` when it names none of ``named``."""
+    for heading in _settled_heading().finditer(folded, after):
+        stop = SENTENCE_END.search(folded, heading.end())
+        end = stop.start() if stop else len(folded)
+        value = folded[heading.end():end].strip(" :-=\t")
+        if not regex.search(r"\w{3,}", value) or _class_pattern("pending").search(value):
+            continue
+        if any(heading.start() <= s < end or heading.start() < e <= end for s, e in named):
+            return None
+        return value
+    return None
+
+
+def settle_superseded(doc: TextDoc, record: CompactRecord) -> list[str]:
+    """RULED_OUT for each only-suspected condition the rest of the note excludes or replaces; one note each."""
+    folded, notes = doc.fold, []
+    for item in record.conditions:
+        span = _span(item)
+        if not item.snomed or span is None or not _only_suspected(item):
+            continue
+        same = [(c, _span(c)) for c in record.conditions if c is not item and c.snomed == item.snomed]
+        if any(c.assertion is Assertion.PRESENT and not _only_suspected(c) for c, _ in same):
+            continue
+        if _class_pattern("pending").search(folded, span[1]):
+            continue
+        later = [c for c, s in same if c.assertion in _EXCLUDED and s is not None and s[0] >= span[1]]
+        if later:
+            item.assertion = Assertion.RULED_OUT
+            notes.append(f"superseded: suspected {item.name or item.snomed} is {later[0].assertion.value} later "
+                         "in the note")
+            continue
+        value = _settled_elsewhere(folded, span[1], [s for _, s in same if s is not None])
+        if value is not None:
+            item.assertion = Assertion.RULED_OUT
+            notes.append(f"superseded: suspected {item.name or item.snomed} settled as another diagnosis "
+                         f"('{value[:60]}')")
+    return notes
