@@ -31,14 +31,17 @@ from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
 
 # clause ends: ; newline, a sentence stop (sentences.py: not after "E.", a digit or a genus's "sp." / "spp."), a comma
-# (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results),
+# (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results; nor between a result
+# of "CT", "GC" or "NG" and the next of them: "CT positive, GC negative" is one STI panel, where "CT" is chlamydia),
 # contrastive conjunctions ("positive for X but negative for Y"), and a slash right after a result
 # ("Gonorrhea -/Chlamydia +", "chlamydia pos/gonorrhea neg", "Salmonella neg / Shigella pos"; not "HIV 1/2 Ag/Ab",
 # nor a sign after a short abbreviation: "GC-/CT+" is one panel, "CT" is chlamydia only beside "GC")
 _SLASH_AFTER_RESULT = (r"(?:(?<=\p{L}{4}\s?[+-])|(?<=\b(?:pos|neg|positiv\w*|negativ\w*|positi[fv]e?s?|reacti\w*|nonreactive|"
                        r"non-reactive|reagentes?|detect\w*|duong\s+tinh|am\s+tinh)))\s*/(?=\s*\p{L})")
+_AFTER_STI_RESULT = (r"(?<!\b(?:ct|gc|ng)\s*(?:\(\s*[+-]\s*\)|[+-](?:ve)?|pos\w*|neg\w*|reacti\w*|detect\w*|reagente))")
 _CLAUSE_END = regex.compile(
-    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-]),\s|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s|"
+    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-])(?:" + _AFTER_STI_RESULT + r",\s|,\s(?!\s*(?:gc|ng|ct)\b))|"
+    r"\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s|"
     + _SLASH_AFTER_RESULT, regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
@@ -195,6 +198,11 @@ def _glued(span: tuple[int, int], result: tuple[int, int]) -> bool:
     return result[0] == span[1] or result[1] == span[0]
 
 
+def _across_comma(folded: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return "," in folded[lo:hi]
+
+
 def _tokens_between(folded: str, a: tuple[int, int], b: tuple[int, int]) -> int:
     lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
     return len(_TOKEN.findall(folded, lo, hi)) if lo < hi else 0
@@ -235,12 +243,15 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 if not results:
                     continue
-                # nearest first; on a tie a sign glued to the name ("GC+") wins, then negative
-                positive, result_span, _ = min(results, key=lambda r: (r[2], not _glued(span, r[1]), r[0]))
+                # nearest first; on a tie one not across a comma ("CT negative, NG positive": NG's is "positive"),
+                # then a sign glued to the name ("GC+"), then negative
+                positive, result_span, _ = min(results, key=lambda r: (r[2], _across_comma(folded, span, r[1]),
+                                                                       not _glued(span, r[1]), r[0]))
                 if positive and verdict.assertion is Assertion.NEGATED:   # "negative for X, positive for Y"
                     continue
-                if specimen and kb.text_links.match(text[specimen[0]:specimen[1]], "lab"):
-                    specimen = None   # the words a row required name an organism ("GC" beside "CT"): context
+                if specimen and (kb.text_links.match(text[specimen[0]:specimen[1]], "lab") or any(
+                        other[1] != span and other[1][0] < specimen[1] and specimen[0] < other[1][1] for other in organisms)):
+                    specimen = None   # the words a row required name an organism ("GC", "NG" beside "CT"): context
                 statements.append(LabStatement(condition=condition, span=span, result_span=result_span,
                                                positive=positive, row=row, disease_name=disease_name,
                                                specimen=text[specimen[0]:specimen[1]] if specimen else None,
