@@ -171,6 +171,19 @@ VARIATIONS: tuple[Variation, ...] = (
     Variation("problem/icd10-code-under-WHO-ICD-10-OID", "icd10", True, "problems",
               lambda t: _prob(cd("value", t.icd10, "2.16.840.1.113883.6.3", xsi=True))),
     Variation("discharge-dx/icd10", "icd10", True, "discharge", lambda t: _prob(_vi(t))),
+    Variation("problem/icd10-in-code-element-no-value", "icd10", True, "problems",
+              lambda t: _prob("").replace(
+                  '<code code="282291009" codeSystem="2.16.840.1.113883.6.96" displayName="Diagnosis"/>',
+                  cd("code", t.icd10, ICD10, t.icd10_display))),
+    # resolution dates that do not make a problem history
+    Variation("problem/resolved-after-encounter-began", "snomed", True, "problems",
+              lambda t: concern(problem_obs(_v(t), resolved=True).replace(
+                  '<low value="20190301"/><high value="20190320"/>', '<low value="20240301"/><high value="20240305"/>'),
+                  status="completed")),
+    Variation("problem/concern-completed+high-nullFlavor", "icd10", True, "problems",
+              lambda t: concern(problem_obs(_vi(t)).replace(
+                  '<low value="20240301"/></effectiveTime>', '<low value="20240301"/><high nullFlavor="UNK"/></effectiveTime>'),
+                  status="completed")),
     # how a result reads
     Variation("result/local-code+loinc-translation", "loinc", True, "results",
               lambda t: result_entry(cd("code", "LAB1234", "2.16.840.1.113883.19.5.99", "Lab test",
@@ -179,8 +192,12 @@ VARIATIONS: tuple[Variation, ...] = (
               lambda t: result_entry(_test(t), _cd_value("10828004", "Positive"))),
     Variation("result/CD-Present", "loinc", True, "results",
               lambda t: result_entry(_test(t), _cd_value("52101004", "Present"))),
+    *(Variation(f"result/LOINC-answer-{name}{'-code-only' if bare else ''}", "loinc", True, "results",
+                lambda t, c=code, n=name, b=bare: result_entry(_test(t), cd("value", c, LOINC, None if b else n, xsi=True)))
+      for code, name in (("LA11882-0", "Detected"), ("LA6576-8", "Positive")) for bare in (False, True)),
     *(Variation(f"result/ST-{word}", "loinc", True, "results", lambda t, w=word: result_entry(_test(t), _ST.format(w)))
-      for word in ("Detected", "Positive", "Reactive", "DETECTED", "positive", "POS")),
+      for word in ("Detected", "Positive", "Reactive", "DETECTED", "positive", "POS", "Detected (Abnormal)",
+                   "POSITIVE (A)", "Reactive*")),
     *(Variation(f"result/interpretation-{flag}", "loinc", True, "results",
                 lambda t, f=flag: result_entry(_test(t), _ST.format("See comment"), interp=f))
       for flag in ("POS", "DET", "A", "H", "ABN")),
@@ -201,7 +218,11 @@ VARIATIONS: tuple[Variation, ...] = (
               lambda t: _prob(_vi(t, extra=RCTC), trigger=True)),
     Variation("family/history", "snomed", False, "family", lambda t: family(_v(t))),
     *(Variation(f"negative/ST-{word}", "loinc", False, "results", lambda t, w=word: result_entry(_test(t), _ST.format(w)))
-      for word in ("Negative", "NEGATIVE", "Non-reactive", "None detected")),
+      for word in ("Negative", "NEGATIVE", "Non-reactive", "None detected", "Not Detected (Normal)",
+                   "Negative for this organism")),
+    *(Variation(f"negative/LOINC-answer-{name}{'-code-only' if bare else ''}", "loinc", False, "results",
+                lambda t, c=code, n=name, b=bare: result_entry(_test(t), cd("value", c, LOINC, None if b else n, xsi=True)))
+      for code, name in (("LA11883-8", "Not detected"), ("LA6577-6", "Negative")) for bare in (False, True)),
     Variation("negative/ST-Not-detected", "loinc", False, "results",
               lambda t: result_entry(_test(t), _ST.format("Not detected"))),
     Variation("negative/CD-not-detected", "loinc", False, "results",

@@ -29,6 +29,7 @@ class ResultTerms:
     words: tuple[tuple[str, regex.Pattern[str]], ...]
     snomed: dict[str, str]
     interpretation: dict[str, str]
+    answers: dict[str, str]  # LOINC answer codes (LA...) of coded results
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +51,7 @@ def result_terms() -> ResultTerms:
     words: list[tuple[str, regex.Pattern[str]]] = []
     snomed: dict[str, str] = {}
     interpretation: dict[str, str] = {}
+    answers: dict[str, str] = {}
     for row in read_tsv(kb_path("reportability", "result_terms.tsv")):
         if row["kind"] == "word":
             words.append((row["class"], regex.compile(rf"(?<![a-z0-9])(?:{row['value']})(?![a-z0-9])")))
@@ -57,4 +59,6 @@ def result_terms() -> ResultTerms:
             snomed[row["value"]] = row["class"]
         elif row["kind"] == "interp":
             interpretation[row["value"]] = row["class"]
-    return ResultTerms(tuple(words), snomed, interpretation)
+        elif row["kind"] == "loinc_answer":
+            answers[row["value"]] = row["class"]
+    return ResultTerms(tuple(words), snomed, interpretation, answers)

@@ -1,7 +1,8 @@
 """Does a lab result indicate the organism / analyte was found? Negative, pending and unclear never trigger.
 
-Order of reading: coded result (SNOMED qualifier) -> result wording (negative, indeterminate and pending cues are
-checked before positive ones) -> titre -> interpretation flag -> numeric value against a threshold.
+Order of reading: coded result (SNOMED qualifier, else a bare LOINC answer code) -> result wording (negative,
+indeterminate and pending cues are checked before positive ones) -> titre -> interpretation flag -> numeric value
+against a threshold.
 Quantitative analytes (lead, carboxyhaemoglobin ...) need a high/abnormal flag or a value over the threshold.
 """
 
@@ -75,6 +76,9 @@ def classify(lab: Lab, *, quantitative: bool = False, threshold: Threshold | Non
     if lab.result_code and lab.result_code.strip() in terms.snomed:
         cls = terms.snomed[lab.result_code.strip()]
         return Positivity(cls), f"coded result {lab.result_code}"
+    answer = next((c.code for c in lab.result_translations if c.system == "loinc" and c.code in terms.answers), None)
+    if answer and (lab.result or "").strip() in ("", answer):  # no words beside it (a bare code shows as the result)
+        return Positivity(terms.answers[answer]), f"coded result {answer}"
     if lab.result and lab.result.strip():
         cls = _word_class(lab.result)
         if cls in ("negative", "indeterminate", "pending"):
