@@ -203,6 +203,23 @@ def _across_comma(folded: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
     return "," in folded[lo:hi]
 
 
+_POINTS_AHEAD = regex.compile(r"\s*(?:[:(]|(?:for|to|para|pour|a|au|aux|voi|com|con|de)\b)")
+
+
+def _own_results(folded: str, span: tuple[int, int],
+                 results: list[tuple[bool, tuple[int, int], int]]) -> list[tuple[bool, tuple[int, int], int]]:
+    """A result written after the organism ("rubella IgM positive") is the organism's own; a result word before it
+    that does not point ahead ("measles ruled out rubella IgM positive", "dengue descartado chikungunya PCR
+    positivo": the exclusion closes the previous disease) then belongs to the disease before it. A result that
+    points ahead ("positive for", "negative:", "dương tính với") stays the organism's."""
+    def ahead(result: tuple[int, int]) -> bool:
+        return bool(_POINTS_AHEAD.match(folded, result[1]))
+    trailing = [r for r in results if r[1][0] >= span[1] and not ahead(r[1])]
+    if not trailing:
+        return results
+    return [r for r in results if r[1][0] >= span[1] or ahead(r[1])]
+
+
 def _tokens_between(folded: str, a: tuple[int, int], b: tuple[int, int]) -> int:
     lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
     return len(_TOKEN.findall(folded, lo, hi)) if lo < hi else 0
@@ -241,6 +258,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                            for pos, s in _results(folded, clause, verdict.language, words)
                            or _closing_results(folded, clause, words)]
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
+                results = _own_results(folded, span, results)
                 if not results:
                     continue
                 # nearest first; on a tie one not across a comma ("CT negative, NG positive": NG's is "positive"),

@@ -55,7 +55,7 @@ def _names_panel(head: str, kb: TerminologyKB) -> bool:
     """A header naming an organism with a test word, or two organisms (memoised: notes repeat their labels)."""
     if not head.strip():
         return False
-    named = _conditions(kb, head)
+    named = set(_conditions(kb, head))   # distinct: several link rows read one "dengue" ("Suspected dengue: NS1 …")
     return bool(named) and (len(named) >= 2 or bool(_test_words().search(fold(head))))
 
 
