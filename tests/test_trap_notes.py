@@ -1,4 +1,4 @@
-"""Issue 13, negation traps at note level: 337 short notes (2-6 sentences) of our own, in en/es/pt/fr/vi and the
+"""Issue 13, negation traps at note level: 362 short notes (2-6 sentences) of our own, in en/es/pt/fr/vi and the
 styles clinicians write them in (ED triage shorthand, progress note with "Assessment/Plan:", discharge summary,
 telephone note, patient portal message, nurse, pharmacy and travel-clinic notes).
 
