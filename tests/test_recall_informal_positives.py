@@ -93,6 +93,10 @@ def test_panel_lists_unvaccinated_labels_and_virus_abbreviations(text, expected)
     "El coprocultivo salió negativo para Shigella y Salmonella.",
     "A coprocultura deu negativa para Salmonella.",
     "Se descartó shigelosis; la paciente salió de alta el martes.",
+    # microscopy that found nothing ("no visualizado", "não visualizado")
+    "Plasmodium no visualizado en la gota gruesa.",
+    "Plasmodium não visualizado na gota espessa; repetir em 12 horas.",
+    "Babesia não visualizada no esfregaço.",
 ])
 def test_same_words_where_there_is_no_case(text):
     assert_reports_nothing("trap", text)
