@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from cliniq_agent.reportability.config import Scoring, scoring
-from cliniq_agent.reportability.positivity import Positivity, classify, names_organism_without_negation
+from cliniq_agent.reportability.positivity import Positivity, classify, found_beside_negative, found_clauses
 from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Reportable, Trigger
 from cliniq_agent.terminology import ConditionLink, TerminologyKB, fold_key, normalize_system
 from cliniq_agent.terminology.text_links import LabLink
@@ -53,7 +53,7 @@ class _Piece:
 
 
 #: Per assessment (one document): (LOINC, test name, result) -> (the test's lab links, organisms named in the result).
-_LabLookups = dict[tuple[str | None, str | None, str | None], tuple[list[LabLink], list[LabLink]]]
+_LabLookups = dict[tuple[str | None, str | None, str | None, str | None], tuple[list[LabLink], list[LabLink]]]
 
 
 @dataclass
@@ -183,11 +183,11 @@ def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked
         skipped.append(SkippedEvidence(item=key, system="loinc", code=loinc,
                                        reason=f"invalid code: {check_code('loinc', loinc)}; test name used"))
         loinc = None
-    found = lookups.get((loinc, lab.name, lab.result))
+    found = lookups.get((loinc, lab.name, lab.result, lab.result_code))
     if found is None:  # read-only lists: a repeated test of the same document shares them
-        found = lookups[(loinc, lab.name, lab.result)] = (
+        found = lookups[(loinc, lab.name, lab.result, lab.result_code)] = (
             kb.lab_links(loinc, lab.name),
-            kb.result_organisms(lab.result) if names_organism_without_negation(lab.result) else [])
+            [organism for clause in found_clauses(lab) for organism in kb.result_organisms(clause)])
     links, organisms = found
     if not links and not organisms:
         return evidence
@@ -196,6 +196,11 @@ def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked
     state, reason = classify(lab, quantitative=quantitative, threshold=threshold)
     if organisms and state is Positivity.UNKNOWN:
         state, reason = Positivity.POSITIVE, f"organism named in result '{(lab.result or '').strip()[:40]}'"
+    elif organisms and state is Positivity.NEGATIVE and found_beside_negative(lab):
+        # a result that also says what was NOT found: only the organisms of its other clauses count, and the
+        # test's own links stay unread (they would count the organisms the negative clauses rule out)
+        state, reason = Positivity.POSITIVE, f"organism named beside a negative clause in '{lab.result.strip()[:40]}'"
+        links = []
     if state is not Positivity.POSITIVE:
         for link in links or organisms:
             skipped.append(SkippedEvidence(item=key, system="loinc", code=lab.loinc, condition=link.link.condition,

@@ -20,6 +20,9 @@ from cliniq_agent.terminology.text_links import Threshold
 _TITRE = regex.compile(r"^\s*1\s*:\s*(\d+)")
 _NUMBER = regex.compile(r"^\s*(\d+(?:[.,]\d+)?)")
 _UNIT_FOLD = {"µ": "u", "μ": "u", "mcg": "ug"}
+# Sentence or list ends inside one result value ("No Salmonella isolated. Shigella sonnei isolated"); a point
+# between digits is a decimal, and one after a lone letter abbreviates a genus ("C. trachomatis", "E. coli").
+_CLAUSE_END = regex.compile(r"(?<!\d|\b\p{L})\.(?!\d)|;|\n")
 
 
 class Positivity(str, Enum):
@@ -109,3 +112,32 @@ def classify(lab: Lab, *, quantitative: bool = False, threshold: Threshold | Non
 def names_organism_without_negation(result: str | None) -> bool:
     """A result text that is not itself a negative / pending / unclear statement (culture organism names)."""
     return bool(result and result.strip()) and _word_class(result) not in ("negative", "indeterminate", "pending")
+
+
+def found_clauses(lab: Lab) -> list[str]:
+    """The parts of a result text that may name a found organism: the whole text when it is not a negative /
+    pending / unclear statement; else, when it says in separate clauses both that something was found and that
+    something was not (``found_beside_negative``), its clauses that are not negative; else none.
+
+    Culture and multiplex results often say what was not found beside what was ("No Salmonella or Shigella
+    isolated. Campylobacter jejuni isolated"; "C. trachomatis not detected; N. gonorrhoeae detected"): read as
+    one text, the negative words silenced the organism that was found."""
+    if names_organism_without_negation(lab.result):
+        return [lab.result or ""]
+    if not found_beside_negative(lab):
+        return []
+    return [clause for clause in _clauses(lab.result) if names_organism_without_negation(clause)]
+
+
+def found_beside_negative(lab: Lab) -> bool:
+    """True when the result's words say in separate clauses both that something was found and that something
+    was not, and no coded result decides it."""
+    if lab.result_code and lab.result_code.strip() in result_terms().snomed:
+        return False
+    clauses = _clauses(lab.result)
+    classes = {_word_class(clause) for clause in clauses}
+    return len(clauses) > 1 and "positive" in classes and "negative" in classes
+
+
+def _clauses(result: str | None) -> list[str]:
+    return [part for part in _CLAUSE_END.split(result or "") if part.strip()]
