@@ -1,4 +1,4 @@
-"""Issue 13, negation traps at note level: 362 short notes (2-6 sentences) of our own, in en/es/pt/fr/vi and the
+"""Issue 13, negation traps at note level: 371 short notes (2-6 sentences) of our own, in en/es/pt/fr/vi and the
 styles clinicians write them in (ED triage shorthand, progress note with "Assessment/Plan:", discharge summary,
 telephone note, patient portal message, nurse, pharmacy and travel-clinic notes).
 
@@ -31,6 +31,8 @@ KNOWN_GAPS = {
     "en-prophylaxis_vaccination-024": "'the typhoid pill pack' (the oral vaccine) in lay words",
     "es-historical-001": "a stable low non-treponemal titre after treated syphilis (serofast) is read as reactive",
     "vi-historical-001": "a stable low non-treponemal titre after treated syphilis (serofast) is read as reactive",
+    "fr-excluded_differential-017": "a negative orthopoxvirus PCR counts as another condition's test, so it does not rule out the suspected mpox",
+    "fr-excluded_differential-006": "regressed by 0469466 (results written the way clinicians talk): 'Hépatite A exclue : IgM anti-VHA négatives' reports hepatitis A again; passed at 71061a4",
     "en-positive-006": "'no symptoms: latent TB infection': the colon does not end the negation of 'no'",
     "en-positive-012": "'Lesion swab mpox PCR positive': the specimen words before the organism hide the lab statement",
     "fr-positive-001": "French 'rage' (rabies) is not a name of the condition (an English word too)",
