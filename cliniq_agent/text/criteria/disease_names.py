@@ -3,13 +3,15 @@
 kb/reportability/text_links.tsv names organisms and tests, and the disease names its rows were written with; the
 curated synonyms of kb/terminology/synonyms.tsv (translations and lay names in five languages) name many more.
 A positive test for a disease named by one of them is the same statement, so lab statements read both. A name
-is used only when it names one condition, is not a short abbreviation (those are matched case-sensitively
+is used only when it names one condition (or, like "rubeola" after folding, one condition per language: it is
+then read in the note's language), is not a short abbreviation (those are matched case-sensitively
 elsewhere), and the clause holds none of the words the condition's text_links rows exclude (IgG, immunity,
 vaccine ...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import regex
@@ -33,7 +35,17 @@ class DiseaseNames:
                 if len(key) >= _MIN_KEY_CHARS:
                     owners.setdefault(key, set()).add(kb.diagnosis_condition(condition).snomed)
         self.condition = {key: next(iter(codes)) for key, codes in owners.items() if len(codes) == 1}
-        keys = sorted(self.condition, key=len, reverse=True)
+        # a key two conditions share across languages: {language: condition} when each language names one
+        self.by_language: dict[str, dict[str, str]] = {}
+        for key, codes in kb.condition_key_languages.items():
+            if key in owners and key not in self.condition:
+                per_language: dict[str, set[str]] = {}
+                for code, languages in codes.items():
+                    condition = kb.condition(code)
+                    for language in languages if condition is not None else ():
+                        per_language.setdefault(language, set()).add(kb.diagnosis_condition(condition).snomed)
+                self.by_language[key] = {lang: next(iter(c)) for lang, c in per_language.items() if len(c) == 1}
+        keys = sorted([*self.condition, *self.by_language], key=len, reverse=True)
         self.pattern = regex.compile(r"(?<![\w])(?:" + "|".join(regex.escape(k) for k in keys) + r")(?![\w])") \
             if keys else None
         self.excludes: dict[str, list[regex.Pattern[str]]] = {}
@@ -41,13 +53,19 @@ class DiseaseNames:
             if link.exclude is not None:
                 self.excludes.setdefault(link.condition, []).append(link.exclude)
 
-    def find(self, key: str) -> list[tuple[str, tuple[int, int]]]:
-        """(condition, span in ``key``) of each disease name in a clause key."""
+    def find(self, key: str, language: Callable[[], str | None] | None = None) -> list[tuple[str, tuple[int, int]]]:
+        """(condition, span in ``key``) of each disease name in a clause key. ``language`` gives the note's
+        language, asked only when a name shared across languages is found (without it such a name is skipped)."""
         if self.pattern is None:
             return []
         found = []
         for match in self.pattern.finditer(key):
-            condition = self.condition[match.group(0)]
+            condition = self.condition.get(match.group(0))
+            if condition is None:
+                note_language = language() if language is not None else None
+                condition = self.by_language[match.group(0)].get(note_language) if note_language else None
+            if condition is None:
+                continue
             if any(exclude.search(key) for exclude in self.excludes.get(condition, ())):
                 continue
             found.append((condition, match.span()))

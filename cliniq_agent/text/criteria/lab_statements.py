@@ -10,6 +10,7 @@ interpretation POS / NEG). Reportability then reads it like any other lab.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import regex
@@ -139,8 +140,8 @@ def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]
     return "".join(parts), offsets
 
 
-def _organisms(kb: TerminologyKB, key: str,
-               offsets: list[int]) -> list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]]:
+def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callable[[], str | None]
+               ) -> list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]]:
     """(condition, original span, text_links row, names the disease, span of the specimen words a `require` asked for) of each organism /
     disease in one clause."""
     found = []
@@ -155,7 +156,7 @@ def _organisms(kb: TerminologyKB, key: str,
             found.append((link.condition, (offsets[match.start()], offsets[match.end() - 1] + 1), link.row,
                           link.use == "dx",
                           (offsets[required.start()], offsets[required.end() - 1] + 1) if required else None))
-    for condition, (lo, hi) in disease_names(kb).find(key):   # after the text_links rows: they win a tie
+    for condition, (lo, hi) in disease_names(kb).find(key, language):   # after the text_links rows: they win a tie
         found.append((condition, (offsets[lo], offsets[hi - 1] + 1), SYNONYM_ROW, True, None))
     found.sort(key=lambda f: (f[1][0], -(f[1][1] - f[1][0])))
     kept: list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]] = []
@@ -232,6 +233,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     statements = []
     words = _result_words(folded)
     headers = SpanIndex(doc.panel_headers)   # "GC/CT NAAT: CT detected": header organisms take no result
+    note_language = lru_cache(maxsize=1)(lambda: engine.detect_language(doc))   # asked only for a shared name
     for start, end in spans:
         previous: list[LabStatement] = []    # the statements of the last clause that had one (same line)
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
@@ -243,7 +245,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
             key, offsets = _key_with_offsets(folded, *clause)
             if not key:
                 continue
-            organisms = _organisms(kb, key, offsets)
+            organisms = _organisms(kb, key, offsets, note_language)
             if not organisms:
                 statements.extend(_elliptical(doc, clause, previous, engine, words))
                 continue
