@@ -32,7 +32,6 @@ KNOWN_GAPS = {
     "es-historical-001": "a stable low non-treponemal titre after treated syphilis (serofast) is read as reactive",
     "vi-historical-001": "a stable low non-treponemal titre after treated syphilis (serofast) is read as reactive",
     "fr-excluded_differential-017": "a negative orthopoxvirus PCR counts as another condition's test, so it does not rule out the suspected mpox",
-    "fr-excluded_differential-006": "regressed by 0469466 (results written the way clinicians talk): 'Hépatite A exclue : IgM anti-VHA négatives' reports hepatitis A again; passed at 71061a4",
     "en-positive-006": "'no symptoms: latent TB infection': the colon does not end the negation of 'no'",
     "en-positive-012": "'Lesion swab mpox PCR positive': the specimen words before the organism hide the lab statement",
     "fr-positive-001": "French 'rage' (rabies) is not a name of the condition (an English word too)",
