@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from cliniq_agent.cda.rules import CdaKb, EntryRule, ScopedRule, SectionRule
 from cliniq_agent.cda.narrative import NarrativeIndex
-from cliniq_agent.cda.elements import CDA, Element, Locator, attr, child, is_true
+from cliniq_agent.cda.elements import CDA, Element, Locator, attr, child, is_true, time_bounds
 from cliniq_agent.cda.navigate import child_starts
 from cliniq_agent.cda.select import DocumentSelector
 from cliniq_agent.core.schema import Assertion, Evidence, Tier
@@ -41,6 +41,7 @@ class ParseContext:
     # (element, translation depth) -> (its Coded, the notes reading it added): see codes.read_coded
     coded: dict[tuple[Element, int], tuple] = field(default_factory=dict)
     _kinds: tuple[int, set[str | None]] | None = None  # (section count, their kinds), see _section_kinds
+    _encounter_start: tuple[str | None] | None = None  # (start,) once read, see encounter_start
 
     def __post_init__(self) -> None:
         self.select = DocumentSelector(self.root)
@@ -88,6 +89,14 @@ class ParseContext:
         if self._kinds is None or self._kinds[0] != len(self.sections):
             self._kinds = (len(self.sections), {ref.kind for ref in self.sections.values()})
         return self._kinds[1]
+
+    def encounter_start(self) -> str | None:
+        """When the header's encompassing encounter began (its effectiveTime), read once per document: each
+        problem with a resolution date asks (problems.py)."""
+        if self._encounter_start is None:
+            found = self.kb.xpath(self.kb.header_xpaths["encompassing_encounter"])(self.root)
+            self._encounter_start = (time_bounds(child(found[0], "effectiveTime"))[0] if found else None,)
+        return self._encounter_start[0]
 
     def xpath(self, name: str, el: Element) -> list:
         """Evaluate a named navigation XPath (kb/cda/navigation.toml) relative to ``el`` (once per element: the

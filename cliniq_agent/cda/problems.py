@@ -68,8 +68,7 @@ def _before_encounter(resolved: str | None, ctx: ParseContext) -> bool:
     a nullFlavor (vendors send <high nullFlavor="UNK"/> on active problems) or no encounter date decides nothing."""
     if not resolved:
         return False
-    found = ctx.kb.xpath(ctx.kb.header_xpaths["encompassing_encounter"])(ctx.root)
-    start, _ = time_bounds(child(found[0], "effectiveTime")) if found else (None, None)
+    start = ctx.encounter_start()
     return bool(start) and resolved[:10] < start[:10]
 
 
