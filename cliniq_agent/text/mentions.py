@@ -79,13 +79,15 @@ def split_clauses(text: str, span: tuple[int, int]) -> list[Clause]:
     return [Clause(span=_trim(text, s)) for s in clauses if text[s[0]:s[1]].strip()]
 
 
-_COMMA = regex.compile(r",\s+")
+# a comma, or a sentence stop (not a decimal point, not the initial of "S. aureus"): a results line of a long note
+# runs on over sentences ("Labs: Anti-HCV negative. HIV negative. HAV IgG positive.")
+_COMMA = regex.compile(r",\s+|(?<=\w{2})\.\s+")
 
 
 def split_results(text: str, clause: Clause) -> list[Clause]:
-    """A lab clause listing several results ("Shigella negative, Salmonella positive") split at a comma between
-    two parts that each end with their own result words, so each test keeps its own result ("MTB detected, no
-    rifampin resistance" and "positive, final" stay whole)."""
+    """A lab clause listing several results ("Shigella negative, Salmonella positive") split at a comma or a
+    sentence stop between two parts that each end with their own result words, so each test keeps its own result
+    ("MTB detected, no rifampin resistance" and "positive, final" stay whole)."""
     commas = list(_COMMA.finditer(text, clause.span[0], clause.span[1]))
     if not commas:
         return [clause]

@@ -153,6 +153,13 @@ def _key_prefix_test(kb: TerminologyKB) -> Callable[[str], bool]:
 
 
 def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: TerminologyKB) -> KBMention | None:
+    if system == "icd10":
+        # an ICD-10-CM description written out ("Varicella [chickenpox]", copied from a problem list) names the
+        # reportable condition its code precisely indicates; other descriptions (exposure, carrier) name none
+        link = kb.icd10_condition(code)
+        if link is None or link.strength != "precise":
+            return None
+        system, code = "snomed", link.condition
     kind = _KIND.get(system)
     if kind is None:
         return None
