@@ -222,6 +222,21 @@ class LexicalIndex:
             return ()
         return tuple(word for word, known in zip(tokens, explained) if not known and word not in generic)
 
+    def other_type(self, query: str, name: str) -> bool:
+        """Whether ``name`` is one type of a disease ("hepatitis B": a letter or number) that ``query`` does not
+        name while ``query`` gives a word of its own the name lacks: another kind of that disease ("viêm gan do
+        rượu", alcoholic hepatitis, is not "viêm gan B"). A short abbreviation holding the letter ("HBV", "VHC")
+        may name the type, so it keeps the match."""
+        query_tokens, tokens = self.tokenize(query), self.tokenize(name)
+        types = [word for word in tokens if _is_discriminator(word) and word not in query_tokens]
+        if not types or any(2 <= len(token) <= 4 and token not in tokens and word in token
+                            for token in query_tokens for word in types):
+            return False
+        generic = self.settings.generic_words
+        return any(token not in generic and not _is_discriminator(token)
+                   and not any(self.expand(token).get(word, 0.0) > 0.0 or _same_stem(token, word) for word in tokens)
+                   for token in query_tokens)
+
     # ------------------------------------------------------------------------------------------- search
     def search(self, query: str, *, system: str | None = None, limit: int | None = None) -> list[tuple[int, float]]:
         """Best documents as (document index, score 0..1), best first."""

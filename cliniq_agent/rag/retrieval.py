@@ -239,13 +239,15 @@ class CodeIndex:
         return min(raw, 1.0)
 
     def _narrower(self, query: str, candidate: _Candidate) -> bool:
-        """Whether every name of a reportable condition that matched the query names a narrower concept."""
+        """Whether every name of a reportable condition that matched the query names a narrower concept (or another
+        type of the query's disease)."""
         document = candidate.document
         if not document.condition or document.system not in _CONDITION_SYSTEMS:
             return False
         names = {doc.text for doc, score in ((candidate.lexical_doc, candidate.lexical),
                                              (candidate.vector_doc, candidate.vector)) if score > 0.0}
-        return bool(names) and all(self.lexical.narrower_words(query, name) for name in names)
+        return bool(names) and all(self.lexical.narrower_words(query, name) or self.lexical.other_type(query, name)
+                                   for name in names)
 
     def _fuse(self, query: str, candidates: Iterable[_Candidate], system: str | None) -> list[CodeHit]:
         scores = self.config.scores

@@ -339,9 +339,12 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
                     if match.end() <= match.start():
                         continue
                     index = bisect_right(starts, match.start()) - 1
-                    if index < 0 or match.end() > segments[index][1]:
+                    end = match.end()
+                    if index >= 0 and end > segments[index][1] and not ft.folded[segments[index][1]:end].strip():
+                        end = segments[index][1]   # a trailing "\s*" ran into the space before a list item
+                    if index < 0 or end > segments[index][1]:
                         continue  # outside every segment, or crossing a sentence end
-                    per_segment[index].append(Hit(match.start(), match.end(), rule))
+                    per_segment[index].append(Hit(match.start(), end, rule))
 
     sections = _section_scopes(ft.folded, ruleset)
     headers = SpanIndex(scope.header for scope in sections)

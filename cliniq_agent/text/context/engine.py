@@ -35,6 +35,12 @@ _LIST_SECTIONS = frozenset({Category.VACCINATION, Category.POSSIBLE, Category.RU
 _FINDING_ENDS = Category.VACCINATION
 #: a clause break: ";" or a sentence stop (also where a labelled list line may end, text/lines/labels.py)
 CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
+#: a numbered list item opening a segment ("2) dengue - NS1 negative"; segment.py cuts before each number)
+_LIST_ITEM = regex.compile(r"\d{1,2}[.)][ \t]+")
+# a sentence that opens with a label of its own ("Frottis : ...", "Diagnosis: ...") ends a header's inline list
+_NEXT_LABEL = regex.compile(r"[.!?]\s+[^\W\d][^\W\d' /-]{0,40}?\s*:(?!\S)")
+# lead-in categories that reach every item of the numbered list they introduce ("Differential: 1) ... 2) ...")
+_LIST_LEADS = frozenset({Category.POSSIBLE, Category.RULED_OUT})
 
 
 class Modifier(BaseModel):
@@ -118,6 +124,7 @@ class ContextEngine:
         if index is not None:
             hits = [hit for hit in doc.hits_near(index, fs, fe, self._max_window) if hit.end <= limit]
             found.extend(self._trigger_modifiers(doc, index, hits, fs, fe))
+            found.extend(self._list_lead_modifiers(doc, index, fs))
         found.extend(self._region_modifiers(doc, fs, fe, limit))
         return self._decide(found, seg_language)
 
@@ -172,6 +179,22 @@ class ContextEngine:
             found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), distance))
         return found
 
+    def _list_lead_modifiers(self, doc: DocAnalysis, index: int, fs: int) -> list[Modifier]:
+        """A numbered list's items are segments of their own ("ID consult: differential was 1) malaria - smears
+        negative; 2) dengue ...; 3) typhoid ..."), so the trigger that introduces the list cannot reach them; a
+        differential / ruled-out trigger that ends the segment before the first item applies to every item."""
+        folded, lead = doc.text.folded, index
+        while lead >= 0 and _LIST_ITEM.match(folded, doc.segments[lead][0]):
+            lead -= 1
+        if lead == index or lead < 0:
+            return []
+        end = doc.segments[lead][1]
+        return [self._modifier(doc, hit.rule.category, hit.rule.id, (hit.start, hit.end),
+                               doc.tokens_between(hit.end, fs))
+                for hit in doc.segment_hits[lead]
+                if hit.rule.category in _LIST_LEADS and hit.rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
+                and doc.tokens_between(hit.end, end) == 0]
+
     def _blocked(self, doc: DocAnalysis, hits: list[Hit], hit: Hit, lo: int, hi: int) -> bool:
         """A terminator, another category's trigger / target type, or (clause rows) a comma that
         is not part of a list ("A, B and C were ruled out" keeps A in scope)."""
@@ -208,6 +231,9 @@ class ContextEngine:
             if scope.rule.category in _LIST_SECTIONS:
                 ends = self._finding_break(doc, scope.header[1], scope.end)
                 if ends is not None and ends < fs:   # the header's list ended before the target
+                    continue
+                label = _NEXT_LABEL.search(doc.text.folded, scope.header[1], scope.end)
+                if label is not None and label.start() < fs:   # "DDx: X vs Y. Smear: ... Diagnosis: X"
                     continue
             distance = doc.tokens_between(scope.header[1], fs)
             found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
