@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from cliniq_agent.reportability.config import Scoring, scoring
-from cliniq_agent.reportability.positivity import Positivity, classify, found_beside_negative, found_clauses
+from cliniq_agent.reportability.positivity import Positivity, classify, found_clauses
 from cliniq_agent.core.schema import CompactRecord, Condition, Lab, Reportable, Trigger
 from cliniq_agent.terminology import ConditionLink, TerminologyKB, fold_key, normalize_system
 from cliniq_agent.terminology.text_links import LabLink
@@ -52,8 +52,9 @@ class _Piece:
     marker: Trigger | None = None  # the eICR's own trigger code on this item, when it differs from ``trigger``
 
 
-#: Per assessment (one document): (LOINC, test name, result) -> (the test's lab links, organisms named in the result).
-_LabLookups = dict[tuple[str | None, str | None, str | None, str | None], tuple[list[LabLink], list[LabLink]]]
+#: Per assessment (one document): (LOINC, test name, result, result code) -> (the test's lab links, organisms named
+#: in the result, whether the result is mixed: found in one clause, not found in another).
+_LabLookups = dict[tuple[str | None, str | None, str | None, str | None], tuple[list[LabLink], list[LabLink], bool]]
 
 
 @dataclass
@@ -185,10 +186,11 @@ def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked
         loinc = None
     found = lookups.get((loinc, lab.name, lab.result, lab.result_code))
     if found is None:  # read-only lists: a repeated test of the same document shares them
+        clauses = found_clauses(lab)
         found = lookups[(loinc, lab.name, lab.result, lab.result_code)] = (
             kb.lab_links(loinc, lab.name),
-            [organism for clause in found_clauses(lab) for organism in kb.result_organisms(clause)])
-    links, organisms = found
+            [organism for clause in clauses.texts for organism in kb.result_organisms(clause)], clauses.mixed)
+    links, organisms, mixed = found
     if not links and not organisms:
         return evidence
     quantitative = any(link.row.quantitative for link in links)
@@ -196,7 +198,7 @@ def _lab_evidence(key: str, lab: Lab, kb: TerminologyKB, config: Scoring, marked
     state, reason = classify(lab, quantitative=quantitative, threshold=threshold)
     if organisms and state is Positivity.UNKNOWN:
         state, reason = Positivity.POSITIVE, f"organism named in result '{(lab.result or '').strip()[:40]}'"
-    elif organisms and state is Positivity.NEGATIVE and found_beside_negative(lab):
+    elif organisms and state is Positivity.NEGATIVE and mixed:
         # a result that also says what was NOT found: only the organisms of its other clauses count, and the
         # test's own links stay unread (they would count the organisms the negative clauses rule out)
         state, reason = Positivity.POSITIVE, f"organism named beside a negative clause in '{lab.result.strip()[:40]}'"

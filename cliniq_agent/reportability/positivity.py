@@ -9,6 +9,7 @@ Quantitative analytes (lead, carboxyhaemoglobin ...) need a high/abnormal flag o
 from __future__ import annotations
 
 from enum import Enum
+from typing import NamedTuple
 
 import regex
 
@@ -114,30 +115,28 @@ def names_organism_without_negation(result: str | None) -> bool:
     return bool(result and result.strip()) and _word_class(result) not in ("negative", "indeterminate", "pending")
 
 
-def found_clauses(lab: Lab) -> list[str]:
+class FoundClauses(NamedTuple):
+    """What a result text may say was found: ``texts``, the parts that may name a found organism, and ``mixed``,
+    whether it says in separate clauses both that something was found and that something was not."""
+    texts: list[str]
+    mixed: bool
+
+
+def found_clauses(lab: Lab) -> FoundClauses:
     """The parts of a result text that may name a found organism: the whole text when it is not a negative /
-    pending / unclear statement; else, when it says in separate clauses both that something was found and that
-    something was not (``found_beside_negative``), its clauses that are not negative; else none.
+    pending / unclear statement; else, when it is mixed (found in one clause, not found in another, and no coded
+    result decides), its clauses that are not negative; else none. The text is split into clauses once.
 
     Culture and multiplex results often say what was not found beside what was ("No Salmonella or Shigella
     isolated. Campylobacter jejuni isolated"; "C. trachomatis not detected; N. gonorrhoeae detected"): read as
     one text, the negative words silenced the organism that was found."""
     if names_organism_without_negation(lab.result):
-        return [lab.result or ""]
-    if not found_beside_negative(lab):
-        return []
-    return [clause for clause in _clauses(lab.result) if names_organism_without_negation(clause)]
-
-
-def found_beside_negative(lab: Lab) -> bool:
-    """True when the result's words say in separate clauses both that something was found and that something
-    was not, and no coded result decides it."""
+        return FoundClauses([lab.result or ""], False)   # no clause of it reads negative either
     if lab.result_code and lab.result_code.strip() in result_terms().snomed:
-        return False
-    clauses = _clauses(lab.result)
-    classes = {_word_class(clause) for clause in clauses}
-    return len(clauses) > 1 and "positive" in classes and "negative" in classes
-
-
-def _clauses(result: str | None) -> list[str]:
-    return [part for part in _CLAUSE_END.split(result or "") if part.strip()]
+        return FoundClauses([], False)
+    clauses = [part for part in _CLAUSE_END.split(lab.result or "") if part.strip()]
+    classes = [_word_class(clause) for clause in clauses]
+    if len(clauses) < 2 or "positive" not in classes or "negative" not in classes:
+        return FoundClauses([], False)
+    return FoundClauses([c for c, cls in zip(clauses, classes) if cls not in ("negative", "indeterminate", "pending")],
+                        True)

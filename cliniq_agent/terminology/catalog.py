@@ -270,14 +270,22 @@ class TerminologyKB:
 
     @cached_property
     def condition_key_languages(self) -> dict[str, dict[str, frozenset[str]]]:
-        """Folded condition-name keys that name several conditions, with the languages of each one's synonym:
-        after folding, Spanish/Portuguese "rubéola" (rubella) is English "rubeola" (measles)."""
+        """Folded condition-name keys that name several conditions (or one, in its own language only: French
+        "rage"), with the languages of each one's synonym: after folding, Spanish/Portuguese "rubéola" (rubella)
+        is English "rubeola" (measles)."""
         langs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         for condition in self._conditions:
             for synonym in condition.synonyms:
                 langs[fold_key(synonym.text)][condition.snomed].add(synonym.lang)
         return {key: {code: frozenset(found) for code, found in codes.items()}
-                for key, codes in langs.items() if len(codes) > 1}
+                for key, codes in langs.items() if len(codes) > 1 or key in self.own_language_keys}
+
+    @cached_property
+    def own_language_keys(self) -> frozenset[str]:
+        """Folded keys of `own_language` synonyms: a name that is an ordinary word of another language (French
+        "rage" is rabies, English "rage" anger) names its condition only in its own language."""
+        return frozenset(fold_key(synonym.text) for condition in self._conditions for synonym in condition.synonyms
+                         if synonym.kind == "own_language")
 
     def name_key_hits(self, key: str, *, cased: bool = False) -> list[tuple[str, str]]:
         """(system, code) pairs whose name/alias has exactly this key (``fold_key`` / ``case_key`` form).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import regex
 
 from cliniq_agent.core.textnorm import fold_full
+from cliniq_agent.text.list_numbers import list_number_before
 
 # End punctuation (with closing quotes/brackets) followed by whitespace or end of text.
 _END = regex.compile(r"[.!?\u3002]+[\"'\u201d\u2019)\]]*(?=\s|$)")
@@ -22,12 +23,6 @@ _NEWLINE = regex.compile(r"\n")
 #: labelled lines, text/mentions.py)
 LIST_MARKER = regex.compile(r"(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
 _BULLET_INLINE = regex.compile(r"(?<=\S[ \t]+)[\u2022\u00b7][ \t]*")
-
-
-def _list_number(text: str, start: int, token: str) -> bool:
-    """A list number ("1. fever 2. rash"): one or two digits standing alone. A result written as a number ends
-    its sentence like any word ("MAT 1:800. Dengue NS1 negative", "CD4 350. HIV ...", "since 2019. Now ...")."""
-    return token.isdigit() and len(token) <= 2 and (start == 0 or text[start - 1] in " \t\n(")
 
 
 def _soft_wrap(text: str, newline: int) -> bool:
@@ -64,7 +59,7 @@ def split_segments(text: str, abbreviations: frozenset[str],
             word = _WORD_BEFORE.search(text, max(0, match.start() - _LOOKBACK), match.start())
             if word is not None:
                 token = fold_full(word.group(1))
-                if token in abbreviations or _list_number(text, word.start(1), token):
+                if token in abbreviations or list_number_before(text, match.start()):
                     continue
         cuts.add(match.end())
     for match in _NEWLINE.finditer(text):

@@ -34,8 +34,10 @@ class DiseaseNames:
                 key = fold_key(synonym.text)
                 if len(key) >= _MIN_KEY_CHARS:
                     owners.setdefault(key, set()).add(kb.diagnosis_condition(condition).snomed)
-        self.condition = {key: next(iter(codes)) for key, codes in owners.items() if len(codes) == 1}
-        # a key two conditions share across languages: {language: condition} when each language names one
+        self.condition = {key: next(iter(codes)) for key, codes in owners.items()
+                          if len(codes) == 1 and key not in kb.own_language_keys}
+        # a key two conditions share across languages (or one names in its own language only: French "rage"):
+        # {language: condition} when each language names one
         self.by_language: dict[str, dict[str, str]] = {}
         for key, codes in kb.condition_key_languages.items():
             if key in owners and key not in self.condition:

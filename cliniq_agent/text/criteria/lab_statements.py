@@ -26,6 +26,7 @@ from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_s
                                                       supersedes)
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
 from cliniq_agent.text.criteria.sentences import STOP, pieces_between
+from cliniq_agent.text.criteria.superseded import supersede_by_other_organism
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
@@ -333,6 +334,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     exclude_suspected(record, settled - positive, kb, notes)
     notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
                                             statements=found, results=_results, words=_result_words(doc.fold)))
+    notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))
     present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     for statement in found:
         if statement.positive and statement.test == "persisting" and statement.condition in negative_current:

@@ -27,7 +27,7 @@ from cliniq_agent.text.doc import TextDoc
 
 
 @lru_cache(maxsize=2)
-def _class_pattern(kind: str) -> regex.Pattern[str]:
+def result_class_pattern(kind: str) -> regex.Pattern[str]:
     """The pattern of the one result_statements.tsv row of class ``kind`` (``test`` or ``pending``)."""
     row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == kind)
     return regex.compile(row["pattern"])
@@ -38,7 +38,7 @@ def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
     negative results do not rule a suspicion out yet."""
     start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
     stop = SENTENCE_END.search(folded, span[1])
-    return bool(_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
+    return bool(result_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
 
 
 def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
@@ -47,7 +47,7 @@ def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple
     else that and the next sentence; None when neither names a test with a result."""
     for count in (1, 2):
         window = sentence_window(folded, start, count)
-        if not _class_pattern("test").search(folded, *window):
+        if not result_class_pattern("test").search(folded, *window):
             continue
         found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
         if found:
@@ -77,7 +77,7 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
         if workup is None:
             continue
         window, found = workup
-        if _class_pattern("pending").search(folded, *window):
+        if result_class_pattern("pending").search(folded, *window):
             notes.append(f"negative work-up: {item.name or item.snomed} stays suspected, a test is still pending "
                          f"('{doc.text[window[0]:window[1]].strip()[:80]}')")
             continue

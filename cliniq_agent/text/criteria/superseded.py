@@ -12,6 +12,12 @@ the note only suspected (certainty "suspected" or POSSIBLE), never asserted outr
 
 unless a test is still pending after the suspicion (then it stays a suspected case, which is reported) or a
 mention asserts it outright. A positive laboratory statement still reports the condition on its own.
+
+A suspicion the note names as its first reading is also replaced by another organism's positive result in the same
+or the next sentence ("Initially treated as meningococcal sepsis; blood cultures grew S. pyogenes instead",
+"Suspicion initiale de méningococcémie ; les hémocultures ont isolé S. pyogenes"): kb/criteria/superseding_cues.tsv
+gives the words that say so ("initially", "instead", "inicialmente", "ban đầu"); without one, a second organism
+may be a co-infection and both stay.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ import regex
 
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.negative_workup import _class_pattern
-from cliniq_agent.text.criteria.sentences import SENTENCE_END
+from cliniq_agent.text.criteria.negative_workup import result_class_pattern
+from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_window
 from cliniq_agent.text.doc import TextDoc
 
 _EXCLUDED = (Assertion.RULED_OUT, Assertion.NEGATED)
@@ -32,6 +38,12 @@ _EXCLUDED = (Assertion.RULED_OUT, Assertion.NEGATED)
 @lru_cache(maxsize=1)
 def _settled_heading() -> regex.Pattern[str]:
     rows = kb_table("criteria", "settled_diagnosis.tsv")
+    return regex.compile("|".join(f"(?:{row['pattern']})" for row in rows))
+
+
+@lru_cache(maxsize=1)
+def _superseding_cue() -> regex.Pattern[str]:
+    rows = kb_table("criteria", "superseding_cues.tsv")
     return regex.compile("|".join(f"(?:{row['pattern']})" for row in rows))
 
 
@@ -51,7 +63,7 @@ def _settled_elsewhere(folded: str, after: int, named: list[tuple[int, int]]) ->
         stop = SENTENCE_END.search(folded, heading.end())
         end = stop.start() if stop else len(folded)
         value = folded[heading.end():end].strip(" :-=\t")
-        if not regex.search(r"\w{3,}", value) or _class_pattern("pending").search(value):
+        if not regex.search(r"\w{3,}", value) or result_class_pattern("pending").search(value):
             continue
         if any(heading.start() <= s < end or heading.start() < e <= end for s, e in named):
             return None
@@ -69,7 +81,7 @@ def settle_superseded(doc: TextDoc, record: CompactRecord) -> list[str]:
         same = [(c, _span(c)) for c in record.conditions if c is not item and c.snomed == item.snomed]
         if any(c.assertion is Assertion.PRESENT and not _only_suspected(c) for c, _ in same):
             continue
-        if _class_pattern("pending").search(folded, span[1]):
+        if result_class_pattern("pending").search(folded, span[1]):
             continue
         later = [c for c, s in same if c.assertion in _EXCLUDED and s is not None and s[0] >= span[1]]
         if later:
@@ -82,4 +94,35 @@ def settle_superseded(doc: TextDoc, record: CompactRecord) -> list[str]:
             item.assertion = Assertion.RULED_OUT
             notes.append(f"superseded: suspected {item.name or item.snomed} settled as another diagnosis "
                          f"('{value[:60]}')")
+    return notes
+
+
+def supersede_by_other_organism(doc: TextDoc, record: CompactRecord, statements, codes_of) -> list[str]:
+    """RULED_OUT for each only-suspected condition, named as a first reading, that another organism's positive
+    result replaces in the same or the next sentence. ``statements``: the note's lab statements;
+    ``codes_of(condition)``: a condition's codes with those it groups (criteria/lab_reconcile.codes_of)."""
+    folded, notes = doc.fold, []
+    found = [s for s in statements if s.positive]
+    positive_codes = {code for s in found for code in codes_of(s.condition)}
+    for item in record.conditions:
+        span = _span(item)
+        if not item.snomed or span is None or not _only_suspected(item) or item.assertion is not Assertion.PRESENT \
+                and item.assertion is not Assertion.POSSIBLE:
+            continue
+        own = codes_of(item.snomed)
+        if own & positive_codes or any(c is not item and c.snomed == item.snomed and c.assertion is Assertion.PRESENT
+                                       and not _only_suspected(c) for c in record.conditions):
+            continue
+        start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+        window = sentence_window(folded, span[1], 2)
+        other = next((s for s in found if window[0] <= s.span[0] < window[1] and not own & codes_of(s.condition)),
+                     None)
+        if other is None:
+            continue
+        end = SENTENCE_END.search(folded, other.span[1])
+        if not _superseding_cue().search(folded, start, end.start() if end else len(folded)):
+            continue
+        item.assertion = Assertion.RULED_OUT
+        notes.append(f"superseded: suspected {item.name or item.snomed} replaced by another organism's positive "
+                     f"result ('{doc.text[other.span[0]:other.span[1]][:60]}')")
     return notes

@@ -40,6 +40,8 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
         verdict = engine.assess(doc, mention.span)
         if mention.system == "snomed":
             mention = _in_note_language(mention, verdict.language, kb)
+            if mention is None:
+                continue
         item = coded_item(mention.kind, mention.system, mention.code, mention.name)
         item.assertion = verdict.assertion
         if isinstance(item, Condition) and verdict.certainty == "suspected":
@@ -66,10 +68,12 @@ def _not_inside(spans: list[tuple[int, int]], skip: list[tuple[int, int]]) -> li
     return kept
 
 
-def _in_note_language(mention: KBMention, language: str | None, kb: TerminologyKB) -> KBMention:
+def _in_note_language(mention: KBMention, language: str | None, kb: TerminologyKB) -> KBMention | None:
     """A folded name that two conditions share in different languages is read in the note's language
-    ("rubéola" in a Portuguese note is rubella, "rubeola" in an English one measles)."""
-    owners = kb.condition_key_languages.get(fold_key(mention.text))
+    ("rubéola" in a Portuguese note is rubella, "rubeola" in an English one measles); a name that is another
+    language's ordinary word names nothing outside its own language (None: English "rage", French rabies)."""
+    key = fold_key(mention.text)
+    owners = kb.condition_key_languages.get(key)
     if not owners or not language or language in owners.get(mention.code, ()):
         return mention
     for code, languages in owners.items():
@@ -77,7 +81,7 @@ def _in_note_language(mention: KBMention, language: str | None, kb: TerminologyK
         if language in languages and condition is not None:
             condition = kb.diagnosis_condition(condition)
             return mention.model_copy(update={"code": condition.snomed, "name": condition.name})
-    return mention
+    return None if key in kb.own_language_keys else mention
 
 
 def link_icd10_conditions(record: CompactRecord, kb: TerminologyKB | None = None) -> None:
