@@ -25,6 +25,8 @@ from .analysis import DocAnalysis, Hit
 from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_ruleset
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
+_CLAUSE_REST = regex.compile(r"[^.;:\n]{0,80}")   # the rest of a clause after a target (list continuation)
+_PAREN_OPEN = regex.compile(r"\s*\(\s*")   # a mention, then "(" and a product name (rules flagged paren)
 # header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
 # positive", "DDx: dengue, malaria, leptospirosis. Malaria smear positive", "Ruled out: TB. Legionella antigen
 # positive"): the header's scope ends at that clause's ";" or sentence stop; the finding is one of the
@@ -167,6 +169,9 @@ class ContextEngine:
                     found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), 0))
                 continue
             if rule.direction is Direction.TARGET:
+                if rule.paren and hit.start >= fe and _PAREN_OPEN.fullmatch(doc.text.folded, fe, hit.start):
+                    # "typhoid (Vivotif 2023)", "varicela (Varivax)": the product named for the mention
+                    found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), 0))
                 continue  # another target type: only a scope boundary here
             forward = rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL) and hit.end <= fs
             backward = rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL) and hit.start >= fe
@@ -206,6 +211,8 @@ class ContextEngine:
             if other_category is Category.PSEUDO:
                 continue
             if other_category is Category.TERMINATE:
+                if hit.rule.over_result and other.rule in self._finding_rules:
+                    continue   # "VZV DNA detected, vaccine strain": the target's own result, then what it found
                 if other.rule.applies is None or category in other.rule.applies:
                     return True
             elif other_category is not category:
@@ -223,7 +230,14 @@ class ContextEngine:
         if hit.rule.language == ANY_LANGUAGE:
             listed = frozenset().union(*conjunctions.values())
         tail = between[comma + 1:]
-        return not any(token in listed for token in _LIST_TOKEN.findall(tail))
+        if any(token in listed for token in _LIST_TOKEN.findall(tail)):
+            return False
+        if tail.strip() or hit.end > lo:
+            return True
+        # a forward trigger and the target right after a comma: a middle item ("against A, B and C") when the
+        # list goes on to a conjunction after it
+        rest = _CLAUSE_REST.match(doc.text.folded, hi).group()
+        return not any(token in listed for token in _LIST_TOKEN.findall(rest))
 
     def _region_modifiers(self, doc: DocAnalysis, fs: int, fe: int, limit: int) -> list[Modifier]:
         found = []

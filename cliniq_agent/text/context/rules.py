@@ -82,6 +82,8 @@ class Rule:
     source: str
     clause: bool = False                      # scope also stops at a comma
     applies: frozenset[Category] | None = None  # TERMINATE rows: which categories they end
+    paren: bool = False                       # TARGET rows: the name in parentheses right after a mention modifies it
+    over_result: bool = False                 # backward rows: a result word between target and trigger keeps the scope
     required: tuple[str, ...] | None = None   # literals one of which every match contains (prefilter.py)
     stops: str = ""                           # characters no match contains or looks at (pieces.py)
 
@@ -188,7 +190,7 @@ def _parse_flags(path: Path, number: int, text: str) -> dict[str, str]:
     flags: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, _, value = item.partition("=")
-        if key not in {"clause", "applies", "open_end"}:
+        if key not in {"clause", "applies", "open_end", "paren", "over_result"}:
             raise RuleError(f"{path}:{number}: unknown flag {key!r}")
         flags[key] = value
     return flags
@@ -230,6 +232,8 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
                 source=row["pattern"],
                 clause="clause" in flags,
                 applies=applies,
+                paren="paren" in flags,
+                over_result="over_result" in flags,
                 required=required_literals(compiled),
                 stops=stop_chars(compiled),
             )
