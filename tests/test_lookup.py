@@ -78,3 +78,28 @@ def test_spans_inside_a_coded_span_are_not_scanned_but_the_rest_is() -> None:
     assert [c.snomed for c in partly.conditions] == ["27836007"]
     assert extract_lookup_draft(text, [pertussis, measles], engine=engine, skip=[measles]).conditions \
         == partly.conditions
+
+
+def test_icd10_description_names_its_precisely_linked_condition() -> None:
+    """An ICD-10-CM description written in prose ("Varicella (chickenpox)" = B01 "Varicella [chickenpox]") is the
+    condition, not a non-item name that hides it (issue 13, n14m's long notes)."""
+    kb = TerminologyKB.load()
+    found = {(m.text, m.code) for m in find_kb_mentions("A: Varicella (chickenpox), uncomplicated.", kb)}
+    assert ("Varicella (chickenpox", "38907003") in found     # tokens end at the last word
+
+
+def test_setting_named_after_a_disease_is_not_a_diagnosis() -> None:
+    """"TB CLINIC NOTE", "phòng khám HIV", "programa de tuberculosis": a clinic or programme, not the patient's
+    disease (kb/lookup/setting_words.tsv); the disease named elsewhere in the note still counts."""
+    kb = TerminologyKB.load()
+    for text in ("TB CLINIC NOTE", "KHÁM NGOẠI TRÚ — PHÒNG KHÁM HIV", "Notificación al programa de tuberculosis",
+                 "Programme de lutte contre la tuberculose"):
+        assert not [m for m in find_kb_mentions(text, kb) if m.system == "snomed"], text
+    assert {m.code for m in find_kb_mentions("HIV clinic visit. Dx: HIV infection.", kb)} == {"86406008"}
+
+
+def test_a_name_does_not_run_over_a_dash() -> None:
+    """"PHIẾU KHÁM BỆNH — PHÒNG KHÁM" folds to "... benh — phong kham": not the Vietnamese "bệnh phong" (leprosy)."""
+    kb = TerminologyKB.load()
+    assert not [m for m in find_kb_mentions("PHIẾU KHÁM BỆNH — PHÒNG KHÁM TIÊM CHỦNG", kb) if m.system == "snomed"]
+    assert {m.code for m in find_kb_mentions("Chẩn đoán: bệnh phong thể nhiều vi khuẩn.", kb)} == {"81004002"}

@@ -241,6 +241,11 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
     return rules
 
 
+# a header may name where its content comes from before the colon ("Past history per patient:", "Antecedentes según
+# la madre:", "Antécédents d'après le dossier:"): the section is the same
+_HEADER_SOURCE = r"(?:(?:per|from|according\s+to|segun|segundo|selon|d'apres|theo)[ \t]+[^\n:]{1,25}?[ \t]*)?"
+
+
 def load_sections(path: Path, ruleset: RuleSet) -> None:
     """Header rows compile to 'line start, optional bullet, header, colon'; QUOTE_OK to 'ends here'."""
     for number, row in _rows(path):
@@ -251,7 +256,7 @@ def load_sections(path: Path, ruleset: RuleSet) -> None:
         elif category is Category.QUOTE_TERM:
             source = body
         else:
-            source = rf"^[ \t]*(?:[-*\u2022][ \t]*)?(?:{body})[ \t]*(?:\([^)\n]*\)[ \t]*)?:"
+            source = rf"^[ \t]*(?:[-*\u2022][ \t]*)?(?:{body})[ \t]*(?:\([^)\n]*\)[ \t]*)?{_HEADER_SOURCE}:"
         rule = SectionRule(row["id"], _language(path, number, row["language"]), category,  # type: ignore[arg-type]
                            regex.compile(source, _FLAGS), row["pattern"])
         if category is Category.QUOTE_OK:

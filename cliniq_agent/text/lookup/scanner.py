@@ -45,8 +45,26 @@ class KBMention(BaseModel):
 
 @lru_cache(maxsize=1)
 def _analyte_pattern() -> regex.Pattern[str]:
-    words = sorted((fold(row["word"]) for row in kb_table("lookup", "analyte_words.tsv")), key=len, reverse=True)
+    """A test / prevention word or a setting word ("clinic") right after a disease name."""
+    words = [fold(row["word"]) for row in kb_table("lookup", "analyte_words.tsv")]
+    words += [fold(row["word"]) for row in kb_table("lookup", "setting_words.tsv") if row["position"] == "after"]
+    words = sorted(set(words), key=len, reverse=True)
     return regex.compile(r"^[\s(]*(?:virus\s+|viral\s+)?(?:" + "|".join(regex.escape(w) for w in words) + r")(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def _setting_before() -> regex.Pattern[str]:
+    """A setting word right before a disease name ("phòng khám HIV", "programa de control de la tuberculosis"),
+    matched on the folded text that ends where the name starts."""
+    words = sorted({fold(row["word"]) for row in kb_table("lookup", "setting_words.tsv") if row["position"] == "before"},
+                   key=len, reverse=True)
+    link = r"(?:\s+(?:de|del|da|do|des|du|d'|la|el|le|l'|a|o|nacional|national|control|controle|contra|contre|lutte|phong|chong))*"
+    return regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(w) for w in words) + r")" + link + r"\s*$")
+
+
+# a name never runs over a dash, a semicolon or a bar between its words ("PHIẾU KHÁM BỆNH — PHÒNG KHÁM" is not
+# the Vietnamese "bệnh phong")
+_NAME_BREAK = regex.compile(r"\s[-\u2013\u2014]+\s|[\u2013\u2014;|]")
 
 
 def find_kb_mentions(text: str, kb: TerminologyKB, spans: list[tuple[int, int]] | None = None) -> list[KBMention]:
@@ -126,6 +144,8 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
     for length in range(limit, 0, -1):
         last = scan.ends[index + length - 1]
         surface = text[first:last]
+        if length > 1 and _NAME_BREAK.search(surface):
+            continue
         key = scan.key_of(index, length)
         cased = cased_names.get(surface.strip(), ()) if last - first <= longest_cased else ()
         hits = cased or folded_names.get(key, ())
@@ -168,6 +188,8 @@ def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: Termi
         if condition is None:
             return None
         if _analyte_pattern().match(fold(text[span[1]: span[1] + 40])):
+            return None
+        if _setting_before().search(fold(text[max(0, span[0] - 50): span[0]])):
             return None
         condition = kb.diagnosis_condition(condition)
         code, name = condition.snomed, condition.name
