@@ -16,18 +16,7 @@ SMALLPOX, MUMPS, VARICELLA, SALMONELLA = "67924001", "36989005", "38907003", "30
 
 
 #: still wrong: a strict xfail each, so a fix says so
-KNOWN_GAPS: set[str] = {
-    'Suspected mpox; orthopoxvirus PCR negative, it was herpes.',
-    "Variole du singe suspectée ; PCR orthopoxvirus négative, c'était un herpès.",
-    'Sospecha de viruela símica; PCR de orthopoxvirus negativa.',
-    'Suspeita de mpox; PCR para orthopoxvirus negativo.',
-    'Nghi đậu mùa khỉ, PCR orthopoxvirus âm tính.',
-    'Both blood culture bottles turned positive, speciated as Streptococcus pneumoniae.',
-    'Blood cultures flagged positive overnight, identified as Haemophilus influenzae.',
-    'Staph aureus from the wound, vancomycin-resistant (MIC >= 16), sent to the state lab.',
-    'Hemocultivos positivos a las 18 horas, identificado como Streptococcus pneumoniae.',
-    'Lesion swab mpox PCR positive despite one JYNNEOS dose.',
-}
+KNOWN_GAPS: set[str] = set()
 
 
 def _params(rows: list) -> list:
@@ -150,6 +139,17 @@ SPECIMEN_FIRST = [
     ("Swab de lesão PCR mpox positivo.", {MPOX}),
     ("Écouvillon de lésion PCR mpox positive.", {MPOX}),
 ]
+# a vaccine named as failed does not make the result a vaccine or immunity test (a breakthrough infection)
+BREAKTHROUGH = [
+    ("Mpox PCR positive from a genital lesion despite two JYNNEOS doses.", {MPOX}),
+    ("Varicella PCR positive from a vesicle despite 2 doses of varicella vaccine.", {VARICELLA}),
+    ("Sarampión IgM positiva a pesar de dos dosis de vacuna.", {MEASLES}),
+    ("PCR mpox positive sur une lésion malgré la vaccination.", {MPOX}),
+]
+BREAKTHROUGH_TRAPS = [
+    "Mpox vaccine (JYNNEOS) dose 2 given today; no lesions.",
+    "Varicella vaccine #2 given, varicella IgG positive (immune).",
+]
 SPECIMEN_FIRST_NEGATIVE = [
     "Lesion swab mpox PCR negative; HSV-2 detected.",
     "NP swab pertussis PCR not detected.",
@@ -160,6 +160,16 @@ SPECIMEN_FIRST_NEGATIVE = [
 @pytest.mark.parametrize("text, expected", _params(SPECIMEN_FIRST))
 def test_specimen_words_before_the_organism(text, expected):
     _check(text, expected)
+
+
+@pytest.mark.parametrize("text, expected", _params(BREAKTHROUGH))
+def test_breakthrough_infection_despite_a_vaccine(text, expected):
+    _check(text, expected)
+
+
+@pytest.mark.parametrize("text", _params(BREAKTHROUGH_TRAPS))
+def test_vaccine_given_or_immunity_reports_nothing(text):
+    _check(text, set())
 
 
 @pytest.mark.parametrize("text", _params(SPECIMEN_FIRST_NEGATIVE))
@@ -198,6 +208,8 @@ GENUS_TEST_NEGATIVE = [
     "Sospecha de viruela símica; PCR de orthopoxvirus negativa.",
     "Suspeita de mpox; PCR para orthopoxvirus negativo.",
     "Nghi đậu mùa khỉ, PCR orthopoxvirus âm tính.",
+    "Suspected typhoid fever; Salmonella blood cultures negative x2.",
+    "Sospecha de fiebre tifoidea; hemocultivos negativos para Salmonella.",
 ]
 GENUS_TEST_POSITIVE = [
     ("Suspected mpox; orthopoxvirus PCR positive, clade II confirmed by the state lab.", {MPOX}),
@@ -300,11 +312,13 @@ SITE_AND_ORGANISM_APART = [
     ("Blood cultures flagged positive overnight, identified as Haemophilus influenzae.", {HIB}),
     ("Staph aureus from the wound, vancomycin-resistant (MIC >= 16), sent to the state lab.", {VRSA}),
     ("Hemocultivos positivos a las 18 horas, identificado como Streptococcus pneumoniae.", {IPD}),
+    ("Wound culture grew S. aureus, vancomycin resistant (MIC 32).", {VRSA}),
 ]
 SITE_APART_TRAPS = [
     "Sputum culture positive, speciated as Streptococcus pneumoniae.",
     "Staph aureus from the wound, vancomycin-sensitive, MRSA screen negative.",
     "Blood cultures negative, throat swab grew Streptococcus pneumoniae.",
+    "S. aureus and vancomycin-resistant Enterococcus faecium in the wound culture.",
 ]
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import regex
 
+from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.terminology.normalize import fold_key, is_case_sensitive_abbreviation
 
@@ -55,9 +56,11 @@ class DiseaseNames:
             if link.exclude is not None:
                 self.excludes.setdefault(link.condition, []).append(link.exclude)
 
-    def find(self, key: str, language: Callable[[], str | None] | None = None) -> list[tuple[str, tuple[int, int]]]:
+    def find(self, key: str, language: Callable[[], str | None] | None = None,
+             exclude_key: str | None = None) -> list[tuple[str, tuple[int, int]]]:
         """(condition, span in ``key``) of each disease name in a clause key. ``language`` gives the note's
-        language, asked only when a name shared across languages is found (without it such a name is skipped)."""
+        language, asked only when a name shared across languages is found (without it such a name is skipped);
+        ``exclude_key``: the key the rows' exclusions read (``without_breakthrough``)."""
         if self.pattern is None:
             return []
         found = []
@@ -68,10 +71,22 @@ class DiseaseNames:
                 condition = self.by_language[match.group(0)].get(note_language) if note_language else None
             if condition is None:
                 continue
-            if any(exclude.search(key) for exclude in self.excludes.get(condition, ())):
+            if any(exclude.search(exclude_key or key) for exclude in self.excludes.get(condition, ())):
                 continue
             found.append((condition, match.span()))
         return found
+
+
+@lru_cache(maxsize=1)
+def _breakthrough() -> regex.Pattern[str]:
+    row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "breakthrough")
+    return regex.compile(row["pattern"])
+
+
+def without_breakthrough(key: str) -> str:
+    """``key`` with the words of a failed vaccination blanked ("mpox pcr positive despite one jynneos dose"): a
+    breakthrough infection's vaccine is not what a row's exclusion (vaccine, immunity serology) is about."""
+    return _breakthrough().sub(lambda m: " " * len(m.group(0)), key)
 
 
 @lru_cache(maxsize=1)

@@ -94,9 +94,22 @@ def coded(item) -> bool:
     return any(getattr(item, field, None) for field in ("snomed", "icd10", "loinc", "rxnorm", "cvx"))
 
 
+def _descendants(kb: TerminologyKB, code: str) -> set[str]:
+    """The conditions below ``code`` in kb/terminology/condition_profile.tsv's parent column (mpox and smallpox
+    below orthopoxvirus infection, typhoid fever below salmonellosis)."""
+    out: set[str] = set()
+    frontier = {code}
+    while frontier:
+        frontier = {c.snomed for c in kb.conditions if c.parent in frontier} - out
+        out |= frontier
+    return out
+
+
 def exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str]) -> None:
-    """A differential the note only suspected, whose test came back negative, is excluded."""
-    codes = {code for condition in negative_only for code in codes_of(kb, condition)}
+    """A differential the note only suspected, whose test came back negative, is excluded. A negative test for a
+    group rules out each kind of it ("orthopoxvirus PCR negative" rules out a suspected mpox)."""
+    codes = {code for condition in negative_only for group in codes_of(kb, condition)
+             for code in {group} | _descendants(kb, group)}
     for item in record.conditions:
         suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE
         if item.snomed in codes and suspected and item.assertion in (Assertion.PRESENT, Assertion.POSSIBLE):

@@ -21,7 +21,7 @@ from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Eviden
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
-from cliniq_agent.text.criteria.disease_names import disease_names
+from cliniq_agent.text.criteria.disease_names import disease_names, without_breakthrough
 from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_suspected, group_statements, other_disease,
                                                       supersedes)
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
@@ -37,13 +37,15 @@ from cliniq_agent.terminology.prefix_index import PrefixIndex
 # of "CT", "GC" or "NG" and the next of them: "CT positive, GC negative" is one STI panel, where "CT" is chlamydia),
 # contrastive conjunctions ("positive for X but negative for Y"), and a slash right after a result
 # ("Gonorrhea -/Chlamydia +", "chlamydia pos/gonorrhea neg", "Salmonella neg / Shigella pos"; not "HIV 1/2 Ag/Ab",
-# nor a sign after a short abbreviation: "GC-/CT+" is one panel, "CT" is chlamydia only beside "GC")
+# nor a sign after a short abbreviation: "GC-/CT+" is one panel, "CT" is chlamydia only beside "GC"); a comma before
+# a susceptibility ("S. aureus from the wound, vancomycin-resistant") does not end the isolate's clause
 _SLASH_AFTER_RESULT = (r"(?:(?<=\p{L}{4}\s?[+-])|(?<=\b(?:pos|neg|positiv\w*|negativ\w*|positi[fv]e?s?|reacti\w*|nonreactive|"
                        r"non-reactive|reagentes?|detect\w*|duong\s+tinh|am\s+tinh)))\s*/(?=\s*\p{L})")
 _AFTER_STI_RESULT = (r"(?<!\b(?:ct|gc|ng)\s*(?:\(\s*[+-]\s*\)|[+-](?:ve)?|pos\w*|neg\w*|reacti\w*|detect\w*|reagente))")
+_NOT_SUSCEPTIBILITY = r"(?!\s*(?:\p{L}+[\s-]+)?(?:resistant|resistente?s?|resistante?s?|khang)\b)"
 _CLAUSE_END = regex.compile(
-    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-])(?:" + _AFTER_STI_RESULT + r",\s|,\s(?!\s*(?:gc|ng|ct)\b))|"
-    r"\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s|"
+    r"[;\n]|" + STOP + r"|(?<!\b\p{L}{2,6}[+-])(?:" + _AFTER_STI_RESULT + r",\s|,\s(?!\s*(?:gc|ng|ct)\b))"
+    + _NOT_SUSCEPTIBILITY + r"|\s(?:but|however|whereas|pero|aunque|mas|porem|mais|tandis\s+que|nhung|tuy\s+nhien)\s|"
     + _SLASH_AFTER_RESULT, regex.IGNORECASE)
 _TOKEN = regex.compile(r"\p{L}+|\p{N}+")
 _MAX_TOKENS_APART = 8      # result word and organism further apart than this are not one statement
@@ -141,23 +143,30 @@ def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]
     return "".join(parts), offsets
 
 
-def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callable[[], str | None]
+def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callable[[], str | None],
+               lead: tuple[str, list[int]] | None = None
                ) -> list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]]:
     """(condition, original span, text_links row, names the disease, span of the specimen words a `require` asked for) of each organism /
-    disease in one clause."""
+    disease in one clause. ``lead``: the key and offsets of the clause before it when that one gave the specimen's
+    positive result without an organism ("Both blood culture bottles turned positive, speciated as S. pneumoniae"):
+    its words meet a `require` too."""
     found = []
     links = kb.text_links.links
+    unexcluded = without_breakthrough(key)
     for link in (links[position] for position in _link_index(kb).candidates(key)):
-        if link.exclude is not None and link.exclude.search(key):
+        if link.exclude is not None and link.exclude.search(unexcluded):
             continue
-        required = link.require.search(key) if link.require is not None else None
+        required, where = (link.require.search(key), offsets) if link.require is not None else (None, offsets)
+        if link.require is not None and not required and lead is not None and not (
+                link.exclude is not None and link.exclude.search(lead[0])):
+            required, where = link.require.search(lead[0]), lead[1]
         if link.require is not None and not required:
             continue
         for match in link.pattern.finditer(key):
             found.append((link.condition, (offsets[match.start()], offsets[match.end() - 1] + 1), link.row,
                           link.use == "dx",
-                          (offsets[required.start()], offsets[required.end() - 1] + 1) if required else None))
-    for condition, (lo, hi) in disease_names(kb).find(key, language):   # after the text_links rows: they win a tie
+                          (where[required.start()], where[required.end() - 1] + 1) if required else None))
+    for condition, (lo, hi) in disease_names(kb).find(key, language, unexcluded):   # after the text_links rows: they win a tie
         found.append((condition, (offsets[lo], offsets[hi - 1] + 1), SYNONYM_ROW, True, None))
     found.sort(key=lambda f: (f[1][0], -(f[1][1] - f[1][0])))
     kept: list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]] = []
@@ -237,18 +246,22 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     note_language = lru_cache(maxsize=1)(lambda: engine.detect_language(doc))   # asked only for a shared name
     for start, end in spans:
         previous: list[LabStatement] = []    # the statements of the last clause that had one (same line)
+        lead = None      # (clause, key, offsets) of a clause that gave a positive result and no organism
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
             if previous and "\n" in folded[previous[-1].span[1]:clause[0]]:
                 previous = []
+            last, lead = lead, None
             if not _has_result(folded, clause, words):   # no result word at all: no statement (no organism scan)
                 continue
             key, offsets = _key_with_offsets(folded, *clause)
             if not key:
                 continue
-            organisms = _organisms(kb, key, offsets, note_language)
+            organisms = _organisms(kb, key, offsets, note_language, _lead(folded, last, clause))
             if not organisms:
                 statements.extend(_elliptical(doc, clause, previous, engine, words))
+                if any(pos for pos, _ in _results(folded, clause, None, words)):
+                    lead = (clause, key, offsets)
                 continue
             found_here = len(statements)
             for condition, span, row, disease_name, specimen in organisms:
@@ -280,6 +293,13 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
             if len(statements) > found_here:
                 previous = statements[found_here:]
     return statements
+
+
+def _lead(folded: str, lead: tuple | None, clause: tuple[int, int]) -> tuple[str, list[int]] | None:
+    """The key and offsets of ``lead`` when only a comma parts it from ``clause`` (one sentence)."""
+    if lead is None or folded[lead[0][1]:clause[0]].strip() != ",":
+        return None
+    return lead[1], lead[2]
 
 
 def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStatement], engine: ContextEngine,
