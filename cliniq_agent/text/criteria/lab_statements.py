@@ -215,6 +215,9 @@ def _across_comma(folded: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 _POINTS_AHEAD = regex.compile(r"\s*(?:[:(]|(?:for|to|para|pour|a|au|aux|voi|com|con|de)\b)")
+# a result word between a determiner and the organism qualifies it ("a negative orthopoxvirus PCR", "two negative AFB
+# smears", "una IgM ... ": an adjective of the test), unlike an exclusion that closes the disease before it
+_DETERMINER_BEFORE = regex.compile(r"(?:^|[.;:,(]|\b(?:a|an|the|one|two|three|both|repeat|repeated|another|un|una|um|uma|une|dos|las|los|os|as|les|deux|trois|hai|ba))\s*$")
 
 
 def _own_results(folded: str, span: tuple[int, int],
@@ -222,9 +225,11 @@ def _own_results(folded: str, span: tuple[int, int],
     """A result written after the organism ("rubella IgM positive") is the organism's own; a result word before it
     that does not point ahead ("measles ruled out rubella IgM positive", "dengue descartado chikungunya PCR
     positivo": the exclusion closes the previous disease) then belongs to the disease before it. A result that
-    points ahead ("positive for", "negative:", "dương tính với") stays the organism's."""
+    points ahead ("positive for", "negative:", "dương tính với") or qualifies it after a determiner ("a negative
+    orthopoxvirus PCR from two lesions") stays the organism's."""
     def ahead(result: tuple[int, int]) -> bool:
-        return bool(_POINTS_AHEAD.match(folded, result[1]))
+        return bool(_POINTS_AHEAD.match(folded, result[1])) or (
+            not folded[result[1]:span[0]].strip() and bool(_DETERMINER_BEFORE.search(folded, max(0, result[0] - 12), result[0])))
     trailing = [r for r in results if r[1][0] >= span[1] and not ahead(r[1])]
     if not trailing:
         return results
