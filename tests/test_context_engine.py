@@ -54,6 +54,15 @@ def test_segments_split_sentences_lines_and_lists(engine: ContextEngine) -> None
     ]
 
 
+def test_genus_initial_is_not_a_sentence_end(engine: ContextEngine) -> None:
+    """"C. auris", "N. gonorrhoeae": the initial's dot does not cut the sentence, so "swab for C. auris negative"
+    keeps its result (n14m's long notes); a capital letter ending a sentence before a capitalised one still cuts."""
+    text = "Rectal surveillance swab for C. auris negative. Hepatitis B. Next visit in May."
+    pieces = [text[a:b] for a, b in engine.segments(text)]
+    assert pieces == ["Rectal surveillance swab for C. auris negative.", "Hepatitis B.", "Next visit in May."]
+    assert verdict(engine, text, "C. auris") is Assertion.NEGATED
+
+
 def test_scope_stops_at_sentence_end_and_line_break(engine: ContextEngine) -> None:
     assert verdict(engine, "No fever. Measles IgM positive.", "Measles") is Assertion.PRESENT
     assert verdict(engine, "No fever\nMeasles IgM positive", "Measles") is Assertion.PRESENT
