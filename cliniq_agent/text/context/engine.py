@@ -26,6 +26,7 @@ from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_r
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
 _CLAUSE_REST = regex.compile(r"[^.;:\n]{0,80}")   # the rest of a clause after a target (list continuation)
+_GLUED = regex.compile(r"[\s-]{1,2}")      # a product name, then the mention ("Imovax Rabies")
 _PAREN_OPEN = regex.compile(r"\s*\(\s*")   # a mention, then "(" and a product name (rules flagged paren)
 # header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
 # positive", "DDx: dengue, malaria, leptospirosis. Malaria smear positive", "Ruled out: TB. Legionella antigen
@@ -169,8 +170,10 @@ class ContextEngine:
                     found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), 0))
                 continue
             if rule.direction is Direction.TARGET:
-                if rule.paren and hit.start >= fe and _PAREN_OPEN.fullmatch(doc.text.folded, fe, hit.start):
-                    # "typhoid (Vivotif 2023)", "varicela (Varivax)": the product named for the mention
+                folded = doc.text.folded
+                if rule.paren and ((hit.start >= fe and _PAREN_OPEN.fullmatch(folded, fe, hit.start))
+                                   or (hit.end <= fs and _GLUED.fullmatch(folded, hit.end, fs))):
+                    # "typhoid (Vivotif 2023)", "varicela (Varivax)", "Imovax Rabies": the product named for it
                     found.append(self._modifier(doc, rule.category, rule.id, (hit.start, hit.end), 0))
                 continue  # another target type: only a scope boundary here
             forward = rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL) and hit.end <= fs
