@@ -313,12 +313,14 @@ SITE_AND_ORGANISM_APART = [
     ("Staph aureus from the wound, vancomycin-resistant (MIC >= 16), sent to the state lab.", {VRSA}),
     ("Hemocultivos positivos a las 18 horas, identificado como Streptococcus pneumoniae.", {IPD}),
     ("Wound culture grew S. aureus, vancomycin resistant (MIC 32).", {VRSA}),
+    ("Blood culture bottles flagged at 14 h, Gram-positive diplococci, identified as Streptococcus pneumoniae.", {IPD}),
 ]
 SITE_APART_TRAPS = [
     "Sputum culture positive, speciated as Streptococcus pneumoniae.",
     "Staph aureus from the wound, vancomycin-sensitive, MRSA screen negative.",
     "Blood cultures negative, throat swab grew Streptococcus pneumoniae.",
     "S. aureus and vancomycin-resistant Enterococcus faecium in the wound culture.",
+    "Blood cultures positive, throat swab grew S. pneumoniae.",
 ]
 
 

@@ -251,23 +251,27 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     note_language = lru_cache(maxsize=1)(lambda: engine.detect_language(doc))   # asked only for a shared name
     for start, end in spans:
         previous: list[LabStatement] = []    # the statements of the last clause that had one (same line)
-        lead = None      # (clause, key, offsets) of a clause that gave a positive result and no organism
+        lead, last_end = None, start   # (key, offsets) of a clause that gave a positive result and no organism
         for clause in _clauses(folded, start, end):   # folded: "nhưng", "porém" match their unaccented forms
             check_budget("lab statements")
             if previous and "\n" in folded[previous[-1].span[1]:clause[0]]:
                 previous = []
-            last, lead = lead, None
+            if folded[last_end:clause[0]].strip() != ",":   # the lead lasts over the commas of one sentence
+                lead = None
+            last_end = clause[1]
             if not _has_result(folded, clause, words):   # no result word at all: no statement (no organism scan)
                 continue
             key, offsets = _key_with_offsets(folded, *clause)
             if not key:
                 continue
-            organisms = _organisms(kb, key, offsets, note_language, _lead(folded, last, clause))
+            organisms = _organisms(kb, key, offsets, note_language,
+                                   lead if lead and _identification().match(folded, clause[0]) else None)
             if not organisms:
                 statements.extend(_elliptical(doc, clause, previous, engine, words))
                 if any(pos for pos, _ in _results(folded, clause, None, words)):
-                    lead = (clause, key, offsets)
+                    lead = (key, offsets)
                 continue
+            lead = None
             found_here = len(statements)
             for condition, span, row, disease_name, specimen in organisms:
                 if headers.overlaps(span):
@@ -300,11 +304,11 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     return statements
 
 
-def _lead(folded: str, lead: tuple | None, clause: tuple[int, int]) -> tuple[str, list[int]] | None:
-    """The key and offsets of ``lead`` when only a comma parts it from ``clause`` (one sentence)."""
-    if lead is None or folded[lead[0][1]:clause[0]].strip() != ",":
-        return None
-    return lead[1], lead[2]
+@lru_cache(maxsize=1)
+def _identification() -> regex.Pattern[str]:
+    """A clause that goes on naming what the clause before it found ("..., identified as S. pneumoniae")."""
+    row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "identification")
+    return regex.compile(row["pattern"])
 
 
 def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStatement], engine: ContextEngine,
