@@ -59,6 +59,19 @@ def test_typhoid_cases_beside_the_oral_vaccine_still_report(text, expected):
     _check(text, expected)
 
 
+# batch 3: "<disease>-like" is a resemblance, not the disease
+DISEASE_LIKE = [
+    ("Smallpox-like lesions on both hands; HSV-1 PCR positive.", set()),
+    ("Measles-like rash two days after amoxicillin, afebrile.", set()),
+    ("Dengue-like illness after travel; dengue NS1 positive.", {DENGUE}),
+]
+
+
+@pytest.mark.parametrize("text, expected", _params(DISEASE_LIKE))
+def test_disease_like_is_a_resemblance(text, expected):
+    _check(text, expected)
+
+
 # 1. Serofast syphilis: a stable low non-treponemal titre after treatment is not a new case.
 SEROFAST = [
     "History of syphilis treated with benzathine penicillin in 2018. RPR 1:2, unchanged from last year. "
