@@ -336,6 +336,17 @@ def _eicr_probe(data: Path, *, limit: int | None, variants: list[str]) -> list[S
     return run(cases(every=every))
 
 
+@suite("narrative-probe")
+def _narrative_probe(data: Path, *, limit: int | None, variants: list[str]) -> list[SuiteResult]:
+    """Generated short trap / control notes: every notifiable condition × language × construction (excluded
+    differential, confirmed differential, vaccination, prophylaxis, immunity; cliniq_agent.eval.narrative_probe),
+    one row per construction and per language; ``limit`` N keeps about every (total / N)-th note."""
+    from cliniq_agent.eval.narrative_probe import cases, run
+
+    every = max(1, len(cases()) // limit) if limit else 1
+    return run(cases(every=every))
+
+
 DEFAULT_SUITES = ("val", "tests", "cda", "reportable", "synonyms")
 
 

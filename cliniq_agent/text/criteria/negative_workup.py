@@ -25,6 +25,8 @@ from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_window
 from cliniq_agent.text.doc import TextDoc
 
+_CLAUSE_BREAK = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
+
 
 @lru_cache(maxsize=2)
 def result_class_pattern(kind: str) -> regex.Pattern[str]:
@@ -41,6 +43,13 @@ def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
     return bool(result_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
 
 
+def _negative_after(folded: str, span: tuple[int, int], found: list) -> bool:
+    """A positive-looking word followed, in the same clause, by a negative result: the first only says where the
+    specimen came from ("Giardia antigen in stool negative", "PCR entérovirus dans les selles non détecté")."""
+    return any(not pos and other[0] >= span[1] and not _CLAUSE_BREAK.search(folded, span[1], other[0])
+               for pos, other in found)
+
+
 def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
     """The window of the work-up after a suspicion ending at ``start`` and its result words (positive?, span),
     those of other organisms' statements left out: the rest of the sentence if it gives a test result,
@@ -50,6 +59,7 @@ def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple
         if not result_class_pattern("test").search(folded, *window):
             continue
         found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
+        found = [(pos, span) for pos, span in found if not (pos and _negative_after(folded, span, found))]
         if found:
             return window, found
     return None
