@@ -9,7 +9,7 @@ import pytest
 from cliniq_agent.eval.narrative_conditions import CONDITIONS, LANGS
 from cliniq_agent.eval.narrative_probe import CONSTRUCTIONS, KNOWN_GAPS, cases, predict
 
-SAMPLE = cases(every=5)  # ~265 notes, every construction × language, conditions rotating
+SAMPLE = cases(every=5)  # ~335 notes, every construction × language, conditions rotating
 
 
 def test_generator_covers_conditions_languages_and_constructions() -> None:

@@ -115,9 +115,35 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Immunisé par la vaccination : {m} {pos}{ag}.", "{m} {pos} (immunité post-vaccinale){ag}."),
         "vi": ("Có miễn dịch do tiêm vắc xin: {m} {pos}{ag}.", "{m} {pos} - đã có miễn dịch sau tiêm chủng{ag}."),
     },
+    # batch 2: label / lab-report and immunization-record styles (wording not used above)
+    "excluded_label": {
+        "en": ("Ruled out: {dis} ({t1} {neg}). Final: {alt}.", "{t1}: {neg}. {dis} unlikely; treating as {alt}.",
+               "A/P: {alt}. {dis} considered, {t2} {neg}.", "No evidence of {dis} on {t1}. Working dx {alt}."),
+        "es": ("Descartado: {dis} ({t1} {neg}). Dx final: {alt}.", "{t1}: {neg}. Poco probable {dis}; se maneja como {alt}.",
+               "Plan: {alt}. Se consideró {dis}, {t2} {neg}.", "Sin evidencia de {dis} ({t1} {neg}). Dx de trabajo: {alt}."),
+        "pt": ("Descartado: {dis} ({t1} {neg}). Dx final: {alt}.", "{t1}: {neg}. Pouco provável {dis}; conduzido como {alt}.",
+               "Conduta: {alt}. Considerado {dis}, {t2} {neg}.", "Sem evidência de {dis} ({t1} {neg}). HD: {alt}."),
+        "fr": ("Écarté : {dis} ({t1} {neg}). Diagnostic final : {alt}.", "{t1} : {neg}. {dis} peu probable ; prise en charge de {alt}.",
+               "Conduite : {alt}. {dis} envisagée, {t2} {neg}.", "Pas d'argument pour {dis} ({t1} {neg}). Retenu : {alt}."),
+        "vi": ("Đã loại trừ: {dis} ({t1} {neg}). Chẩn đoán cuối: {alt}.", "{t1}: {neg}. Ít nghĩ {dis}; điều trị {alt}.",
+               "Hướng xử trí: {alt}. Có nghĩ đến {dis}, {t2} {neg}.", "Không có bằng chứng {dis} ({t1} {neg}). Chẩn đoán: {alt}."),
+    },
+    "vaccine_record": {
+        "en": ("Imms today: {vac} #{n}. VIS given, no reaction.", "Vaccines administered: {vac} ({dose}), lot recorded.",
+               "Catch-up: {vac} booster given for {dis} protection."),
+        "es": ("Inmunizaciones hoy: {vac}, {dose}. Sin reacción.", "Vacunas administradas: {vac} ({dose}), lote registrado.",
+               "Refuerzo de {vac} para protección contra {dis}."),
+        "pt": ("Imunizações hoje: {vac}, {dose}. Sem reação.", "Vacinas administradas: {vac} ({dose}), lote registrado.",
+               "Reforço de {vac} para proteção contra {dis}."),
+        "fr": ("Vaccins du jour : {vac}, {dose}. Pas de réaction.", "Vaccin administré : {vac} ({dose}), lot noté.",
+               "Rattrapage : rappel {vac} pour la protection contre {dis}."),
+        "vi": ("Tiêm chủng hôm nay: {vac}, {dose}. Không phản ứng.", "Vắc xin đã tiêm: {vac} ({dose}), đã ghi số lô.",
+               "Tiêm nhắc {vac} để phòng {dis}."),
+    },
 }
 #: Notes generated per (condition, language) for each construction.
-PER_PAIR = {"excluded": 3, "confirmed": 1, "vaccination": 2, "prophylaxis": 1, "immune": 1}
+PER_PAIR = {"excluded": 3, "confirmed": 1, "vaccination": 2, "prophylaxis": 1, "immune": 1, "excluded_label": 1,
+            "vaccine_record": 1}
 CONSTRUCTIONS = tuple(PER_PAIR)
 
 
@@ -145,9 +171,9 @@ def _note(construction: str, cond: Condition, lang: str, n: int) -> str | None:
     fill = {"dis": _pick(names, n), "t1": _pick(tests, n), "t2": _pick(tests, n + 1),
             "neg": _pick(_words(NEG, lang), n), "neg2": _pick(_words(NEG, lang), n + 3),
             "pos": _pick(_words(POS, lang), n), "alt": _pick(ALTERNATIVES[cond.alt][lang].split("|"), n),
-            "dose": DOSE[lang].format(n=1 + n % 3)}
-    if construction in ("vaccination", "prophylaxis", "immune"):
-        attr = {"vaccination": "vax", "prophylaxis": "pep", "immune": "immune"}[construction]
+            "dose": DOSE[lang].format(n=1 + n % 3), "n": str(1 + n % 3)}
+    if construction in ("vaccination", "vaccine_record", "prophylaxis", "immune"):
+        attr = {"vaccination": "vax", "vaccine_record": "vax", "prophylaxis": "pep", "immune": "immune"}[construction]
         values = cond.get(attr, lang)
         if not values:
             return None
@@ -157,7 +183,7 @@ def _note(construction: str, cond: Condition, lang: str, n: int) -> str | None:
             fill["m"] = marker
             fill["ag"] = f", {antigen} {_pick(_words(NEG, lang), n)}" if antigen else ""
         else:
-            fill["vac" if construction == "vaccination" else "pep"] = value
+            fill["pep" if construction == "prophylaxis" else "vac"] = value
     template = _pick(TEMPLATES[construction][lang], n)
     if fill["t1"] == fill["t2"] and "{t2}" in template:
         template = _pick(TEMPLATES[construction][lang], n + 1)
@@ -192,6 +218,8 @@ KNOWN_GAPS: dict[str, str] = {
     "excluded:fr:stec:2": ("'suspicion de infection à E. coli producteur de shigatoxines (STEC), recherche de shigatoxines "
                            "non détecté': the negative toxin result is read as the generic E. coli statement's, not "
                            "STEC's, so the work-up does not rule the suspicion out"),
+    "excluded_label:fr:wnv:0": ("'infection à virus West Nile peu probable': the organism-syndrome mention does not take "
+                                "the backward 'peu probable' negation"),
 }
 
 
