@@ -140,10 +140,18 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "vi": ("Tiêm chủng hôm nay: {vac}, {dose}. Không phản ứng.", "Vắc xin đã tiêm: {vac} ({dose}), đã ghi số lô.",
                "Tiêm nhắc {vac} để phòng {dis}."),
     },
+    # batch 3: "X vs Y" differentials, arrows and the result before the test
+    "excluded_versus": {
+        "en": ("Ddx {dis} vs {alt}. {t1} {neg} -> {alt}.", "{alt} vs {dis}? Negative {t1}; favor {alt}."),
+        "es": ("DD: {dis} vs {alt}. {t1} {neg} -> {alt}.", "¿{alt} o {dis}? {t1} {neg}; se inclina por {alt}."),
+        "pt": ("DD: {dis} x {alt}. {t1} {neg} -> {alt}.", "{alt} ou {dis}? {t1} {neg}; favorece {alt}."),
+        "fr": ("DD : {dis} vs {alt}. {t1} {neg} -> {alt}.", "{alt} ou {dis} ? {t1} {neg} ; en faveur de {alt}."),
+        "vi": ("CĐPB: {dis} với {alt}. {t1} {neg} -> {alt}.", "{alt} hay {dis}? {t1} {neg}; nghĩ nhiều {alt}."),
+    },
 }
 #: Notes generated per (condition, language) for each construction.
 PER_PAIR = {"excluded": 3, "confirmed": 1, "vaccination": 2, "prophylaxis": 1, "immune": 1, "excluded_label": 1,
-            "vaccine_record": 1}
+            "vaccine_record": 1, "excluded_versus": 1}
 CONSTRUCTIONS = tuple(PER_PAIR)
 
 
@@ -220,6 +228,10 @@ KNOWN_GAPS: dict[str, str] = {
                            "STEC's, so the work-up does not rule the suspicion out"),
     "excluded_label:fr:wnv:0": ("'infection à virus West Nile peu probable': the organism-syndrome mention does not take "
                                 "the backward 'peu probable' negation"),
+    "excluded_versus:fr:zika:0": ("'Toxidermie ou Zika ? IgM Zika non réactif': the second, negated mention and the "
+                                  "questioned one merge as present"),
+    "excluded_versus:fr:anthrax:0": ("'Exanthème viral ou anthrax (charbon) ? culture de l'escarre revenu négatif': the "
+                                     "question mark after the parenthesis does not make the mention possible"),
 }
 
 
