@@ -46,3 +46,15 @@ def test_no_exposures_label_negates_every_item(text: str) -> None:
 ])
 def test_list_scope_stops_at_a_positive_member(text: str, expected: set[str]) -> None:
     assert reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Not detected:\n1. measles\n2. rubella", set()),
+    ("No known exposures:\n1) TB\n2) HIV", set()),
+    ("No detectados:\n1. sarampión\n2. rubéola", set()),
+    ("Não detectados:\n1. sarampo\n2. rubéola", set()),
+    ("Not detected:\n1. measles\n2. rubella IgM positive", {RUBELLA}),
+    ("Ruled out:\n1. measles\n2. rubella IgM positive", {RUBELLA}),
+])
+def test_numbered_items_under_a_negated_lead(text: str, expected: set[str]) -> None:
+    assert reportable(text) == expected

@@ -42,8 +42,9 @@ CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 _LIST_ITEM = regex.compile(r"\d{1,2}[.)][ \t]+")
 # a sentence that opens with a label of its own ("Frottis : ...", "Diagnosis: ...") ends a header's inline list
 _NEXT_LABEL = regex.compile(r"[.!?]\s+[^\W\d][^\W\d' /-]{0,40}?\s*:(?!\S)")
-# lead-in categories that reach every item of the numbered list they introduce ("Differential: 1) ... 2) ...")
-_LIST_LEADS = frozenset({Category.POSSIBLE, Category.RULED_OUT})
+# lead-in categories that reach every item of the numbered list they introduce ("Differential: 1) ... 2) ...",
+# "Not detected: 1. measles 2. rubella")
+_LIST_LEADS = frozenset({Category.POSSIBLE, Category.RULED_OUT, Category.NEGATED})
 
 
 class Modifier(BaseModel):
@@ -190,18 +191,23 @@ class ContextEngine:
     def _list_lead_modifiers(self, doc: DocAnalysis, index: int, fs: int) -> list[Modifier]:
         """A numbered list's items are segments of their own ("ID consult: differential was 1) malaria - smears
         negative; 2) dengue ...; 3) typhoid ..."), so the trigger that introduces the list cannot reach them; a
-        differential / ruled-out trigger that ends the segment before the first item applies to every item."""
+        differential / ruled-out / negated trigger that ends the segment before the first item applies to every item
+        that does not carry a terminator of its own."""
         folded, lead = doc.text.folded, index
         while lead >= 0 and _LIST_ITEM.match(folded, doc.segments[lead][0]):
             lead -= 1
         if lead == index or lead < 0:
             return []
         end = doc.segments[lead][1]
+        # terminators of the item's own segment that name categories (result words; not ";", which ends all)
+        own = [hit.rule.applies for hit in doc.segment_hits[index] if hit.rule.category is Category.TERMINATE]
         return [self._modifier(doc, hit.rule.category, hit.rule.id, (hit.start, hit.end),
                                doc.tokens_between(hit.end, fs))
                 for hit in doc.segment_hits[lead]
                 if hit.rule.category in _LIST_LEADS and hit.rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
-                and doc.tokens_between(hit.end, end) == 0]
+                and doc.tokens_between(hit.end, end) == 0
+                # an item with its own result words ("2. rubella IgM positive") is not covered by the lead-in
+                and not any(applies is not None and hit.rule.category in applies for applies in own)]
 
     def _blocked(self, doc: DocAnalysis, hits: list[Hit], hit: Hit, lo: int, hi: int) -> bool:
         """A terminator, another category's trigger / target type, or (clause rows) a comma that
