@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cliniq_agent.batch.inputs import Case
 from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
+from cliniq_agent.core.resources import THREADS_ENV
 from cliniq_agent.core.state import RunOptions
 
 if TYPE_CHECKING:
@@ -34,14 +35,17 @@ if TYPE_CHECKING:
 RESULT_COLUMNS = ("case_id", "path", "rr", "sha256", "status", "route", "run_id", "ms", "error", "counts",
                   "reportable", "rr_check", "compact", "fhir", "peak_rss_mb")
 DOCS_PER_BLOCK = 16  # documents per map_batches call; with 4, Ray Data's per-batch overhead cost about a quarter
-_FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", "CLINIQ_AGENT_THREADS")
+_FORWARDED_ENV = ("CLINIQ_AGENT_HOME", "CLINIQ_AGENT_DATA_DIR", "CLINIQ_AGENT_CACHE_DIR", THREADS_ENV)
 
 
 class EngineActor:
     """A Ray Data actor: one warm Engine, applied to each batch of documents."""
 
-    def __init__(self, options_json: str, want_fhir: bool | str) -> None:
+    def __init__(self, options_json: str, want_fhir: bool | str, cpus: float = 1.0) -> None:
+        from cliniq_agent.core.resources import share_cores
         from cliniq_agent.engine import Engine
+
+        share_cores(1, cores=cpus)  # the model's threads: this actor's CPUs, not every core of the node
 
         self.engine = Engine(RunOptions.model_validate_json(options_json)).warm()
         self.want_fhir = want_fhir
@@ -77,7 +81,8 @@ def extract_dataset(dataset: ray.data.Dataset, *, options: RunOptions | None = N
     options = options or RunOptions(use_llm=False)
     return dataset.map_batches(
         EngineActor,
-        fn_constructor_kwargs={"options_json": options.model_dump_json(), "want_fhir": want_fhir},
+        fn_constructor_kwargs={"options_json": options.model_dump_json(), "want_fhir": want_fhir,
+                               "cpus": cpus_per_actor},
         batch_size=batch_size,
         batch_format="numpy",
         concurrency=actors,

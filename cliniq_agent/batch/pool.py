@@ -31,6 +31,7 @@ from cliniq_agent.batch.inputs import Case
 from cliniq_agent.batch.outputs import Finished, ResultFolder
 from cliniq_agent.batch.work import CaseResult, read_case, read_paired_rr, run_case
 from cliniq_agent.core.errors import CliniqError
+from cliniq_agent.core.resources import share_cores
 from cliniq_agent.core.state import RunOptions
 
 PREFETCH = 2  # documents handed to a worker ahead of its results: the one it works on and the next
@@ -39,10 +40,12 @@ KILL_GRACE_S = 30.0  # on top of the Engine's time budget before a stuck worker 
 MAX_STARTUP_FAILURES = 3
 
 
-def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str, folder: ResultFolder) -> None:
+def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str, folder: ResultFolder,
+                 workers: int) -> None:
     """Worker process: warm an Engine, then extract the cases the parent sends until it sends None; write each
     case's result files and send back its manifest line."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    share_cores(workers)
     from cliniq_agent.engine import Engine
 
     with Engine(RunOptions.model_validate_json(options_json)) as engine:
@@ -63,9 +66,9 @@ def _worker_main(conn: Connection, options_json: str, want_fhir: bool | str, fol
 
 class _Worker:
     def __init__(self, context: mp.context.BaseContext, options_json: str, want_fhir: bool | str,
-                 folder: ResultFolder) -> None:
+                 folder: ResultFolder, workers: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, options_json, want_fhir, folder),
+        self.process = context.Process(target=_worker_main, args=(child, options_json, want_fhir, folder, workers),
                                        daemon=True, name="cliniq-batch-worker")
         self.process.start()
         child.close()
@@ -173,7 +176,7 @@ class LocalPool:
         return min(PREFETCH - len(worker.tasks), left)
 
     def _spawn(self) -> _Worker:
-        return _Worker(self.context, self.options_json, self.want_fhir, self.folder)
+        return _Worker(self.context, self.options_json, self.want_fhir, self.folder, self.workers)
 
     @staticmethod
     def _drain(worker: _Worker) -> list[Finished]:

@@ -77,6 +77,24 @@ def available_cores() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+THREADS_ENV = "CLINIQ_AGENT_THREADS"
+
+
+def model_threads() -> int:
+    """Threads for the language model's forward pass: CLINIQ_AGENT_THREADS, else every core of this process."""
+    configured = os.environ.get(THREADS_ENV)
+    return max(1, int(configured)) if configured else available_cores()
+
+
+def share_cores(processes: int, cores: float | None = None) -> None:
+    """Give this process its share of the cores for the model's threads when ``processes`` engines run side by
+    side (batch workers, Ray actors, service workers). llama.cpp's threads wait on each other at every layer,
+    so N processes each running one thread per core slow every forward pass whenever another holds a core
+    (the embedding model is kept to one thread for the same reason). An explicit CLINIQ_AGENT_THREADS wins."""
+    share = cores if cores is not None else available_cores() / max(1, processes)
+    os.environ.setdefault(THREADS_ENV, str(max(1, int(share))))
+
+
 def set_offline_environment() -> None:
     """No hub downloads, no telemetry: PHI never leaves the machine."""
     for key, value in {

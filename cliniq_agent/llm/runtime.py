@@ -18,7 +18,6 @@ than the accepted drafts save (seed val, Gemma 3 270M + our LoRA, 2 cores: media
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 import time
 from functools import lru_cache
@@ -28,7 +27,7 @@ from pydantic import BaseModel
 
 from cliniq_agent.core.errors import ModelError
 from cliniq_agent.llm.models import ModelSpec
-from cliniq_agent.core.resources import available_cores
+from cliniq_agent.core.resources import model_threads
 
 DEFAULT_CONTEXT = 2048
 
@@ -56,13 +55,6 @@ class Generation(BaseModel):
     finish_reason: str | None
     duration_ms: float
     grammar: bool = False
-
-
-def thread_count() -> int:
-    configured = os.environ.get("CLINIQ_AGENT_THREADS")
-    if configured:
-        return max(1, int(configured))
-    return available_cores()
 
 
 @lru_cache(maxsize=1)
@@ -124,8 +116,8 @@ def _load(spec: ModelSpec) -> Any:
 
     _silence_llama_cpp()
     kwargs: dict[str, Any] = dict(
-        model_path=str(spec.model_path), n_ctx=DEFAULT_CONTEXT, n_batch=512, n_threads=thread_count(),
-        n_threads_batch=thread_count(), verbose=False, chat_format=spec.chat_format,
+        model_path=str(spec.model_path), n_ctx=DEFAULT_CONTEXT, n_batch=512, n_threads=model_threads(),
+        n_threads_batch=model_threads(), verbose=False, chat_format=spec.chat_format,
     )
     if spec.lora_path is not None:
         kwargs["lora_path"] = str(spec.lora_path)

@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cliniq_agent import __version__
+from cliniq_agent.core.resources import share_cores
 from cliniq_agent.service.errors import Unauthorized, error_for, install_error_handlers
 from cliniq_agent.service.limits import BodySizeLimit
 from cliniq_agent.service.runtime import ServiceRuntime
@@ -34,6 +35,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.workers > 1:
+            share_cores(settings.workers)  # each worker process's share for the model's threads
         runtime = ServiceRuntime(settings)
         app.state.runtime = runtime
         if settings.workers > 1:  # accept connections only once warm (see runtime.py)
