@@ -10,7 +10,6 @@ import os
 import stat
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from cliniq_agent.core.resources import kb_path
 from cliniq_agent.core.tsv import read_tsv
 from cliniq_agent.terminology import icd10
 from cliniq_agent.terminology.icd10_links import IcdLinkTable, load_icd10_links
+from cliniq_agent.terminology.med_links import MedLinkTable, load_med_links
 from cliniq_agent.terminology.models import (
     Concept,
     ConditionLink,
@@ -36,15 +36,6 @@ from cliniq_agent.validate.codes import normalize_code
 _SYNONYM_TYPES = {"Diagnosis Problem", "Suspected Disorder"}
 _VS_LEAD = regex.compile(r"\s\(")
 _VS_BRACKET = regex.compile(r"\s*\[[^\]]*\]?")
-
-
-@dataclass(frozen=True)
-class MedLink:
-    pattern: regex.Pattern[str] | None
-    cvx: str | None
-    condition: str
-    strength: str  # moderate | weak
-    source: str
 
 
 def normalize_system(system: str) -> str | None:
@@ -66,7 +57,7 @@ class TerminologyKB:
         }
         self.icd10_links: IcdLinkTable = load_icd10_links(kb_path("reportability", "icd10_links.tsv"))
         self.text_links: TextLinkTable = load_text_links()
-        self._meds = self._load_meds()
+        self.med_links: MedLinkTable = load_med_links()
 
     # ----------------------------------------------------------------------------------------------- loading
     @cached_property
@@ -129,17 +120,6 @@ class TerminologyKB:
                 provenance=tuple(p for p in row.get("provenance", "").split(",") if p),
             )
         return table
-
-    def _load_meds(self) -> list[MedLink]:
-        meds = []
-        for row in read_tsv(kb_path("reportability", "med_links.tsv")):
-            match = row["match"]
-            if match.startswith("cvx:"):
-                meds.append(MedLink(None, match[4:], row["condition"], row["strength"], match))
-            else:
-                pattern = regex.compile(rf"(?<![a-z0-9])(?:{match})(?![a-z0-9])")
-                meds.append(MedLink(pattern, None, row["condition"], row["strength"], match))
-        return meds
 
     # ------------------------------------------------------------------------------------------- conditions
     @property
@@ -367,15 +347,7 @@ class TerminologyKB:
 
     def med_conditions(self, name: str | None = None, cvx: str | None = None) -> list[ConditionLink]:
         """Conditions a medication or immunizing agent hints at (strength moderate | weak)."""
-        key = fold_key(name) if name else ""
-        links: list[ConditionLink] = []
-        for med in self._meds:
-            hit = (med.cvx is not None and cvx is not None and med.cvx == cvx.strip()) or (
-                med.pattern is not None and key and med.pattern.search(key))
-            if hit and all(link.condition != med.condition for link in links):
-                links.append(ConditionLink(condition=med.condition, via=f"med:{med.source[:60]}",
-                                           strength=med.strength))
-        return links
+        return self.med_links.conditions(name, cvx)
 
     def stats(self) -> dict[str, int]:
         """Row counts per table (for `cliniq-agent kb` and the README)."""
@@ -384,7 +356,7 @@ class TerminologyKB:
                   "value_sets": sum(len(c.value_sets) for c in self._conditions),
                   "icd10cm_reportable": len(self._icd_rows),
                   "icd10_links": len(self.icd10_links.links), "text_links": len(self.text_links.links),
-                  "med_links": len(self._meds)}
+                  "med_links": len(self.med_links.links)}
         counts.update({system: len(table) for system, table in self._tables.items()})
         for row in self.user_db.imports():
             counts[f"user_{row['system']}"] = int(row["concepts"] or 0)
