@@ -58,3 +58,13 @@ def test_list_scope_stops_at_a_positive_member(text: str, expected: set[str]) ->
 ])
 def test_numbered_items_under_a_negated_lead(text: str, expected: set[str]) -> None:
     assert reportable(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Foram descartadas dengue, zika e chikungunya.", set()),
+    ("Fueron descartados dengue, zika y chikungunya.", set()),
+    ("Foi descartada dengue; chikungunya IgM reagente.", {"111864006"}),
+    ("Fue descartado sarampión, rubéola IgM positiva.", {RUBELLA}),
+])
+def test_verb_first_passive_exclusion_reaches_the_list(text: str, expected: set[str]) -> None:
+    assert reportable(text) == expected
