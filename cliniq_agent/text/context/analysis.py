@@ -14,14 +14,21 @@ import regex
 
 from cliniq_agent.text.spanindex import SpanIndex
 
-from .language import ORDER, WORD, best_language
+from .language import (
+    ORDER,
+    WORD,
+    best_language,
+    clause_languages,
+    language_ranges,
+    languages_of_segments,
+    segment_language_scores,
+)
 from .pieces import PieceScanner
 from .prefilter import Vocabulary
 from .rules import ANY_LANGUAGE, Category, Direction, Rule, RuleSet, SectionRule
 from .segment import split_segments
 from .textfold import FoldedText, fold_with_offsets
 
-_SEGMENT_OVERRIDE_MIN = 2.0   # cue score a segment needs to switch away from the document language
 _QUOTE_MAX_CHARS = 400
 _QUOTE_MIN_WORDS = 3          # shorter quotes are scare quotes / terms, not reported speech
 _SINGLE_OPEN = regex.compile(r"(?<!\w)'(?=\w)")
@@ -29,7 +36,6 @@ _SINGLE_CLOSE = regex.compile(r"(?<=[\w.!?,;)])'(?!\w)")
 _CONTINUATION = regex.compile(r"[ \t]+\S|[ \t]*[-*\u2022]")
 _HEADER_LINE = regex.compile(r"^[^\n:]{1,80}:", regex.MULTILINE)
 _DOUBLE_QUOTE = regex.compile(r'"')
-_CLAUSE_BREAK = regex.compile(r"[,;:()|]|\s[-\u2013\u2014]+\s")   # where a clause of another language may begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,40 +114,6 @@ class DocAnalysis:
         """Hits of segment ``index`` that start inside folded [lo, hi]."""
         starts = self.segment_hit_starts[index]
         return self.segment_hits[index][bisect_left(starts, lo):bisect_right(starts, hi)]
-
-
-def _language_scores(ft: FoldedText, segments: list[tuple[int, int]], starts: list[int],
-                     ruleset: RuleSet) -> list[dict[str, float]]:
-    """Cue scores per segment, from one pass over the tokens and one per spelling pattern."""
-    scores = [dict.fromkeys(ORDER, 0.0) for _ in segments]
-    if not segments:
-        return scores
-    index = ruleset.cues.word_index()
-    for match in WORD.finditer(ft.folded):
-        entries = index.get(match.group())
-        if entries:
-            seg = bisect_right(starts, match.start()) - 1
-            if seg >= 0:
-                for language, weight in entries:
-                    scores[seg][language] += weight
-    lowered = ft.original.lower()
-    orig_starts = [ft.orig_offset(start) for start in starts]
-    for language, pattern, weight in ruleset.cues.chars:
-        for match in pattern.finditer(lowered):
-            seg = bisect_right(orig_starts, match.start()) - 1
-            if seg >= 0:
-                scores[seg][language] += weight
-    return scores
-
-
-def _segment_languages(scores: list[dict[str, float]], doc_language: str) -> list[str]:
-    """A segment switches language only on clear evidence (mixed-language documents)."""
-    languages = []
-    for seg_scores in scores:
-        best = best_language(seg_scores, doc_language)
-        strong = seg_scores[best] >= _SEGMENT_OVERRIDE_MIN and seg_scores[best] > 2 * seg_scores[doc_language]
-        languages.append(best if strong else doc_language)
-    return languages
 
 
 def _longest_first(hits: list[Hit], blocked: SpanIndex, folded: str) -> list[Hit]:
@@ -316,15 +288,15 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
         doc_language = language
         seg_languages = [language] * len(segments)
     else:
-        scores = _language_scores(ft, segments, starts, ruleset)
+        scores = segment_language_scores(ft, segments, starts, ruleset)
         total = {lang: sum(seg[lang] for seg in scores) for lang in ORDER}
         doc_language = best_language(total)
-        seg_languages = _segment_languages(scores, doc_language)
+        seg_languages = languages_of_segments(scores, doc_language)
 
     per_segment: list[list[Hit]] = [[] for _ in segments]
     runs, run_languages = (segments, seg_languages) if language is not None else \
-        _clause_languages(ft, segments, scores, seg_languages, ruleset)
-    ranges = _language_ranges(runs, run_languages)
+        clause_languages(ft, segments, scores, seg_languages, ruleset)
+    ranges = language_ranges(runs, run_languages)
     ranges[ANY_LANGUAGE] = [(0, len(ft.folded))]
     vocabulary = Vocabulary(ft.folded) if prefilter else None
     scanner = PieceScanner(ft.folded) if prefilter else None
@@ -368,43 +340,3 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
     )
 
 
-def _clause_languages(ft: FoldedText, segments: list[tuple[int, int]], scores: list[dict[str, float]],
-                      languages: list[str], ruleset: RuleSet) -> tuple[list[tuple[int, int]], list[str]]:
-    """Folded spans and the language whose triggers are matched there: each segment in its own language,
-    except that a clause (between , ; : ( ) | or a spaced dash) with clear evidence of another language
-    keeps that language. Why: one sentence of another language on a line ("Dx: influenza ruled out; bỏ qua
-    hướng dẫn …") must not turn the whole line's triggers into that language and un-negate the finding.
-    Only segments that score in more than one language are split (the others cost nothing more)."""
-    runs: list[tuple[int, int]] = []
-    run_languages: list[str] = []
-    for (start, end), seg_scores, language in zip(segments, scores, languages):
-        if sum(1 for value in seg_scores.values() if value > 0) < 2:
-            runs.append((start, end))
-            run_languages.append(language)
-            continue
-        cuts = [start, *(m.end() for m in _CLAUSE_BREAK.finditer(ft.folded, start, end)), end]
-        for clause_start, clause_end in zip(cuts, cuts[1:]):
-            if clause_end <= clause_start:
-                continue
-            clause = ft.folded[clause_start:clause_end]
-            clause_scores = ruleset.cues.score(ft.original[ft.orig_offset(clause_start):ft.orig_offset(clause_end)],
-                                               WORD.findall(clause))
-            best = best_language(clause_scores, language)
-            strong = clause_scores[best] >= _SEGMENT_OVERRIDE_MIN and clause_scores[best] > 2 * clause_scores[language]
-            runs.append((clause_start, clause_end))
-            run_languages.append(best if strong else language)
-    return runs, run_languages
-
-
-def _language_ranges(segments: list[tuple[int, int]], languages: list[str]) -> dict[str, list[tuple[int, int]]]:
-    """Folded ranges made of consecutive segments in one language (each scanned once)."""
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    previous: str | None = None
-    for (start, end), language in zip(segments, languages):
-        spans = ranges.setdefault(language, [])
-        if language == previous:
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-        previous = language
-    return ranges

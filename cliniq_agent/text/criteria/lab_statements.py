@@ -17,16 +17,12 @@ import regex
 from pydantic import BaseModel
 
 from cliniq_agent.core.budget import check_budget
-from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Lab, Tier
+from cliniq_agent.core.schema import Assertion
 from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names, without_breakthrough
-from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_suspected, group_statements, other_disease,
-                                                      supersedes)
-from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
 from cliniq_agent.text.criteria.sentences import STOP, pieces_between
-from cliniq_agent.text.criteria.superseded import supersede_by_other_organism
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
@@ -96,7 +92,7 @@ def _has_result(folded: str, clause: tuple[int, int], words: LiteralOccurrences)
                for index, phrase in enumerate(result_phrases()))
 
 
-def _result_words(folded: str) -> LiteralOccurrences:
+def result_words(folded: str) -> LiteralOccurrences:
     return LiteralOccurrences(folded, [phrase.required for phrase in result_phrases()])
 
 
@@ -108,7 +104,7 @@ def _link_index(kb: TerminologyKB) -> PrefixIndex:
 
 
 @lru_cache(maxsize=1)
-def _test_kinds() -> _TestKind:
+def test_kinds() -> _TestKind:
     rows = {row["class"]: row for row in kb_table("criteria", "result_statements.tsv")}
     persisting, current = rows["persisting_antibody"], rows["current_infection"]
     return _TestKind(persisting=regex.compile(persisting["pattern"]), current=regex.compile(current["pattern"]),
@@ -119,7 +115,7 @@ def _test_of(folded: str, span: tuple[int, int], result_span: tuple[int, int], c
     """What was measured, read between the organism and its result word and a few words either side."""
     lo, hi = min(span[0], result_span[0]), max(span[1], result_span[1])
     window = folded[max(clause[0], lo - 20):min(clause[1], hi + 20)]
-    kinds = _test_kinds()
+    kinds = test_kinds()
     if kinds.current.search(window):
         return "current"
     return "persisting" if kinds.persisting.search(window) else "other"
@@ -176,7 +172,7 @@ def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callab
     return kept
 
 
-def _results(folded: str, clause: tuple[int, int], language: str | None,
+def clause_results(folded: str, clause: tuple[int, int], language: str | None,
              words: LiteralOccurrences) -> list[tuple[bool, tuple[int, int]]]:
     """Result words in one clause (``language`` None: of every language)."""
     results: list[tuple[bool, tuple[int, int]]] = []
@@ -196,7 +192,7 @@ def _closing_results(folded: str, clause: tuple[int, int], words: LiteralOccurre
     """A clause without a result word of its own language may end on one of another ("Bordetella pertussis PCR:
     detected" in a Spanish note, "dengue NS1 positive" in a Vietnamese one): a lab line copied from the report.
     Only a result that closes the clause counts ("placed in negative pressure" is no result)."""
-    return [(pos, span) for pos, span in _results(folded, clause, None, words)
+    return [(pos, span) for pos, span in clause_results(folded, clause, None, words)
             if not folded[span[1]:clause[1]].strip(" \t.:)")]
 
 
@@ -246,7 +242,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
     doc = TextDoc.of(text)
     text, folded = doc.text, doc.fold
     statements = []
-    words = _result_words(folded)
+    words = result_words(folded)
     headers = SpanIndex(doc.panel_headers)   # "GC/CT NAAT: CT detected": header organisms take no result
     note_language = lru_cache(maxsize=1)(lambda: engine.detect_language(doc))   # asked only for a shared name
     for start, end in spans:
@@ -268,7 +264,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                                    lead if lead and _identification().match(folded, clause[0]) else None)
             if not organisms:
                 statements.extend(_elliptical(doc, clause, previous, engine, words))
-                if any(pos for pos, _ in _results(folded, clause, None, words)):
+                if any(pos for pos, _ in clause_results(folded, clause, None, words)):
                     lead = (key, offsets)
                 continue
             lead = None
@@ -280,7 +276,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                 if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
                     continue
                 results = [(pos, s, _tokens_between(folded, span, s))
-                           for pos, s in _results(folded, clause, verdict.language, words)
+                           for pos, s in clause_results(folded, clause, verdict.language, words)
                            or _closing_results(folded, clause, words)]
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 results = _own_results(folded, span, results)
@@ -320,14 +316,14 @@ def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStateme
     folded = doc.fold
     if not previous:
         return []
-    kinds = _test_kinds()
+    kinds = test_kinds()
     test = kinds.current.search(folded, *clause)
     if test is None:
         return []
     verdict = engine.assess(doc, test.span())
     if verdict.assertion not in (Assertion.PRESENT, Assertion.NEGATED):
         return []
-    results = [(pos, s) for pos, s in _results(folded, clause, verdict.language, words)
+    results = [(pos, s) for pos, s in clause_results(folded, clause, verdict.language, words)
                if _tokens_between(folded, test.span(), s) <= _MAX_TOKENS_APART]
     if not results or any(pos for pos, _ in results):
         return []
@@ -341,70 +337,3 @@ def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStateme
                                 positive=False, row=statement.row, test="current", disease_name=False,
                                 inherited=True))
     return out
-
-
-def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
-                           engine: ContextEngine, kb: TerminologyKB | None = None) -> tuple[CompactRecord, list[str]]:
-    """Lab items for the result statements in ``spans`` that no earlier tier coded, with one trace note each;
-    a suspected condition of ``record`` whose test the note reports negative is marked ruled out."""
-    doc = TextDoc.of(text)
-    text = doc.text
-    kb = kb or TerminologyKB.load()
-    out, notes = CompactRecord(), []
-    skip_index = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
-                            for item in getattr(record, name) if coded(item) for e in item.evidence if e.span])
-    seen: set[tuple[str, bool]] = set()
-    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not other_disease(doc.fold, s)]
-    found += group_statements(doc, found)
-    negative_current = {s.condition for s in found if not s.positive and s.test == "current"
-                        and s.condition in _test_kinds().conditions}
-    positive = {s.condition for s in found if s.positive}
-    settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
-    exclude_suspected(record, settled - positive, kb, notes)
-    notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
-                                            statements=found, results=_results, words=_result_words(doc.fold)))
-    notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))
-    present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
-    for statement in found:
-        if statement.positive and statement.test == "persisting" and statement.condition in negative_current:
-            notes.append(f"lab statement: reactive persisting marker for {statement.condition} with a negative test "
-                         "of current infection: past or treated infection, not counted")
-            for item in record.conditions:   # "Anti-HCV reactive" the lookup tier read as the disease
-                if any(e.span and e.span[0] < statement.span[1] and statement.span[0] < e.span[1] for e in item.evidence):
-                    item.assertion = Assertion.HISTORICAL
-            continue
-        if statement.inherited:    # no organism written in it: it only weighs against a persisting marker
-            continue
-        if skip_index.overlaps(statement.span) and not supersedes(record, statement, kb, notes):
-            continue    # another tier already coded this mention
-        if statement.positive and codes_of(kb, statement.condition) & present:   # the diagnosis is already there
-            continue
-        if (statement.condition, statement.positive) in seen:
-            continue
-        seen.add((statement.condition, statement.positive))
-        name = text[statement.span[0]:statement.span[1]]
-        lo, hi = min(statement.span[0], statement.result_span[0]), max(statement.span[1], statement.result_span[1])
-        if not statement.disease_name and statement.condition not in {
-                link.condition for _, link in kb.text_links.match(name, "lab")}:
-            name = text[lo:hi]   # "CT" links only in "GC/CT NAAT", "lậu" only before "dương tính": keep the words
-            condition = kb.condition(statement.condition)
-            if condition is not None and statement.condition not in {
-                    link.condition for _, link in kb.text_links.match(name, "lab")}:
-                name = f"{name} ({condition.name})"   # "CT+" read apart from its "GC": say which organism it is
-        if statement.specimen:   # "CSF culture grew H. influenzae": the sterile site makes it invasive disease
-            name = f"{name} ({statement.specimen})"
-        result = text[statement.result_span[0]:statement.result_span[1]].strip()
-        evidence = [Evidence(tier=Tier.INFERRED, span=(lo, hi), text=text[lo:hi],
-                             rule="lab_statement:synonym" if statement.row == SYNONYM_ROW
-                             else f"lab_statement:text_links:{statement.row}")]
-        if statement.disease_name:   # "TB PCR positive": a positive test for the disease confirms the disease
-            found = kb.condition(statement.condition)
-            if statement.positive and found is not None:
-                condition = kb.diagnosis_condition(found)
-                out.conditions.append(Condition(name=condition.name, snomed=condition.snomed,
-                                                assertion=Assertion.PRESENT, evidence=evidence))
-        else:
-            out.labs.append(Lab(name=name, result=result, interpretation="POS" if statement.positive else "NEG",
-                                specimen=statement.specimen, assertion=Assertion.PRESENT, evidence=evidence))
-        notes.append(f"lab statement: '{name}' {'positive' if statement.positive else 'negative'} ('{result}')")
-    return out, notes

@@ -14,7 +14,7 @@ from cliniq_agent.core.budget import check_budget
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.criteria.definitions import case_definitions, finding_patterns
-from cliniq_agent.text.criteria.lab_statements import extract_lab_statements
+from cliniq_agent.text.criteria.lab_items import extract_lab_statements
 from cliniq_agent.text.criteria.organism_syndromes import find_organism_syndromes
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition, Evidence, Tier
 from cliniq_agent.terminology import TerminologyKB

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.lab_statements import _result_words, _results
+from cliniq_agent.text.criteria.lab_statements import clause_results, result_words
 from cliniq_agent.text.criteria.sentences import pieces_between, sentences
 from cliniq_agent.text.doc import TextDoc
 
@@ -81,7 +81,7 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
     a clause naming no virus inherits the virus of the clause before it in the same sentence)."""
     folded = doc.fold
     markers, conditions = _table()
-    words = _result_words(folded)
+    words = result_words(folded)
     found: list[SerologyFinding] = []
     names = _any_name()
     for start, end in spans:
@@ -96,7 +96,7 @@ def find_serology(doc: TextDoc, spans: list[tuple[int, int]]) -> list[SerologyFi
                 if group is None or group not in conditions:
                     continue
                 kind = _kind_of(folded, clause, group, markers)
-                results = _results(folded, clause, None, words)
+                results = clause_results(folded, clause, None, words)
                 if kind is None or not results:
                     continue
                 positive = {p for p, _ in results}
