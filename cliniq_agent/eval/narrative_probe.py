@@ -224,14 +224,8 @@ def cases(*, every: int = 1) -> list[NarrativeCase]:
 #: Generated notes the engine still gets wrong, by case id, and why (the test checks they stay wrong as described).
 KNOWN_GAPS: dict[str, str] = {
     "excluded:fr:stec:2": ("'suspicion de infection à E. coli producteur de shigatoxines (STEC), recherche de shigatoxines "
-                           "non détecté': the negative toxin result is read as the generic E. coli statement's, not "
-                           "STEC's, so the work-up does not rule the suspicion out"),
-    "excluded_label:fr:wnv:0": ("'infection à virus West Nile peu probable': the organism-syndrome mention does not take "
-                                "the backward 'peu probable' negation"),
-    "excluded_versus:fr:zika:0": ("'Toxidermie ou Zika ? IgM Zika non réactif': the second, negated mention and the "
-                                  "questioned one merge as present"),
-    "excluded_versus:fr:anthrax:0": ("'Exanthème viral ou anthrax (charbon) ? culture de l'escarre revenu négatif': the "
-                                     "question mark after the parenthesis does not make the mention possible"),
+                           "non détecté': the toxin test now reads as STEC's (kb text_links), but the '(STEC)' abbreviation "
+                           "in parentheses does not inherit the suspicion, so it stays a present mention"),
 }
 
 

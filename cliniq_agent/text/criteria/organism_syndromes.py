@@ -86,7 +86,7 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
             if end > match.end():
                 found.append(((match.end(), end), match.span()))
         for organism, syndrome_span in found:
-            organism = _trim(text, _next_to_syndrome(doc, engine, organism, organism[1] <= syndrome_span[0]))
+            organism = _trim(text, _next_to_syndrome(doc, engine, organism, organism[1] <= syndrome_span[0], (lo, hi)))
             if organism is not None:
                 cut = _before_coded(coded, organism, organism[1] <= syndrome_span[0])
                 organism = _trim(text, cut) if cut else None
@@ -127,14 +127,17 @@ def _before_coded(coded: SpanIndex, span: tuple[int, int], before: bool) -> tupl
     return (start, end) if end > start else None
 
 
-def _next_to_syndrome(doc: TextDoc, engine: ContextEngine, span: tuple[int, int], before: bool) -> tuple[int, int]:
+def _next_to_syndrome(doc: TextDoc, engine: ContextEngine, span: tuple[int, int], before: bool,
+                      bounds: tuple[int, int]) -> tuple[int, int]:
     """The organism words next to the syndrome, up to the nearest ConText trigger among them: "No evidence of Lyme"
-    (before "carditis") → "Lyme"; "Listeria éliminée" (after "méningite à") → "Listeria"."""
+    (before "carditis") → "Lyme"; "Listeria éliminée" (after "méningite à") → "Listeria". A trigger that only
+    starts (or ends) among them counts too: "infection à virus West Nile peu probable" → "virus West Nile"."""
     start, end = span
-    for t_start, t_end in engine.trigger_spans(doc, span):
-        if before:
+    near = (bounds[0], end) if before else (start, bounds[1])
+    for t_start, t_end in engine.trigger_spans(doc, near):
+        if before and start < t_end <= end:
             start = max(start, t_end)
-        elif t_start > start:
+        elif not before and start < t_start < end:
             end = min(end, t_start)
     return (start, end) if end > start else span
 
