@@ -14,6 +14,7 @@ from conftest import reportable
 
 WNV, ZIKA, ANTHRAX, MEASLES, DENGUE, LISTERIA, STEC = ("417093003", "3928002", "409498004", "14189004", "38362002",
                                                        "4241002", "328291000119103")
+MALARIA = "61462000"
 
 CASES = [
     # (1) a post-posed doubt word, organism-syndrome phrases included
@@ -52,6 +53,22 @@ CASES = [
     ("en", "Suspected STEC. Shiga toxin not detected.", set()),
     ("fr", "Diarrhée sanglante. Shigatoxines détectées dans les selles (PCR stx2 positive).", {STEC}),
     ("es", "Diarrea sanguinolenta; toxina Shiga positiva en heces.", {STEC}),
+    # fresh batch, written after the fixes (all right on the first run)
+    ("vi", "Bệnh nhân sốt, phát ban. Rubella khả năng thấp.", set()),
+    ("pt", "Leptospirose improvável; segue investigação de dengue. NS1 dengue não reagente.", set()),
+    ("es", "Fiebre tifoidea poco probable, hemocultivos negativos.", set()),
+    ("fr", "Coqueluche peu probable chez cet adulte vacciné.", set()),
+    ("en", "Pertussis doubtful; PCR pending.", set()),
+    ("fr", "Dengue? NS1 non réactif, IgM dengue non réactive.", set()),
+    ("fr", "Rougeole (morbilli) ? IgM rougeole négative.", set()),
+    ("en", "Leptospirosis (Weil's disease)? MAT negative.", set()),
+    ("pt", "Sarampo (rubéola)? IgM sarampo reagente.", {MEASLES}),
+    ("fr", "Paludisme ? Goutte épaisse positive à Plasmodium falciparum.", {MALARIA}),
+    ("fr", "Diarrhée glairosanglante, vérotoxines recherchées : négatives.", set()),
+    ("es", "Brote de diarrea; toxinas Shiga detectadas por PCR en heces.", {STEC}),
+    ("es", "Neumonía por Legionella poco probable, antígeno urinario negativo.", set()),
+    ("fr", "Pneumonie à Legionella peu probable.", set()),
+    ("en", "Legionella pneumonia less likely; urine antigen negative.", set()),
 ]
 
 
