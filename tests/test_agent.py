@@ -27,6 +27,19 @@ def test_proposal_finds_cue_phrases() -> None:
     assert any(kind == "meds" and "doxycycline" in phrase for kind, phrase in phrases)
 
 
+@pytest.mark.parametrize("text", [
+    "Sospecha de infección por E. coli productor de toxina Shiga (STEC).",
+    "Compatible con infección por N. meningitidis, en espera de cultivo.",
+    "Suspected infection with S. typhi after travel.",
+])
+def test_no_phrase_ends_inside_a_genus_abbreviation(text: str) -> None:
+    """The cue's phrase stops at ".", so "infección por E" of "E. coli" was proposed, and the code index matched
+    it to "infección por VIH" (HIV was reported). A phrase cut at a genus initial is not proposed."""
+    phrases = [c.phrase for c in propose(text, [(0, len(text))], covered=[])]
+    assert not any(phrase.rstrip().split()[-1] in {"E", "N", "S"} for phrase in phrases), phrases
+    assert "86406008" not in {c.snomed for c in extract(text, persist_trace=False).record.reportable}
+
+
 def test_misspelt_diagnosis_is_coded_from_a_tool_result_without_a_model() -> None:
     draft, report = run_agent(NOTE, [(0, len(NOTE))], RunOptions(use_llm=False))
     codes = {c.snomed for c in draft.record.conditions}
