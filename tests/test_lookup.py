@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cliniq_agent import extract
 from cliniq_agent.text.lookup.scanner import find_kb_mentions
 from cliniq_agent.terminology import TerminologyKB
@@ -103,3 +105,16 @@ def test_a_name_does_not_run_over_a_dash() -> None:
     kb = TerminologyKB.load()
     assert not [m for m in find_kb_mentions("PHIẾU KHÁM BỆNH — PHÒNG KHÁM TIÊM CHỦNG", kb) if m.system == "snomed"]
     assert {m.code for m in find_kb_mentions("Chẩn đoán: bệnh phong thể nhiều vi khuẩn.", kb)} == {"81004002"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Phơi nhiễm HIV do kim đâm, đã dùng PEP.", set()),                       # an exposure, not "nhiễm HIV"
+    ("Không có phơi nhiễm: HIV, viêm gan B. Tư vấn và cho về.", set()),
+    ("Nguy cơ lây nhiễm HIV thấp, đã tư vấn.", set()),                          # the risk of transmission
+    ("Bệnh nhân nhiễm HIV, đang điều trị ARV.", {"86406008"}),                  # HIV infection
+    ("Trẻ bị lây nhiễm HIV từ mẹ, tải lượng virus cao.", {"86406008"}),          # infected: the name after the word
+    ("Nhiễm Salmonella, cấy phân dương tính.", {"302231008"}),
+])
+def test_no_name_starts_on_the_second_syllable_of_a_word(text: str, expected: set[str]) -> None:
+    """"phơi nhiễm" (exposure) + "HIV" was read as "nhiễm HIV" (HIV infection): kb/lookup/compound_heads.tsv."""
+    assert {r.snomed for r in extract(text, persist_trace=False).record.reportable} == expected

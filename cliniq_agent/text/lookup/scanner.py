@@ -137,6 +137,8 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
     The callers bound ``limit``: past the n-gram reach of the folded name keys (``ngram_keys.reach``) and
     the longest case-sensitive key in characters, no longer n-gram can match, so trying all 19 lengths at
     every token only cost time."""
+    if _second_syllable(scan, index):
+        return None   # "phơi nhiễm HIV": the name starts after the word ("HIV"), not on its second syllable
     limit = min(limit, scan.limit(index, kb))
     text, first = scan.text, scan.starts[index]
     folded_names, cased_names = kb._name_index   # read directly: ``name_key_hits`` copies a list per call
@@ -159,6 +161,25 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
         if hits:
             return length, None  # a known non-item name ("fever", "detected"): consume it
     return None
+
+
+@lru_cache(maxsize=1)
+def _compound_heads() -> dict[str, frozenset[str]]:
+    """Folded second syllable -> the first syllables it completes a word with (kb/lookup/compound_heads.tsv)."""
+    heads: dict[str, set[str]] = {}
+    for row in kb_table("lookup", "compound_heads.tsv"):
+        heads.setdefault(fold(row["second"]), set()).add(fold(row["first"]))
+    return {second: frozenset(firsts) for second, firsts in heads.items()}
+
+
+def _second_syllable(scan: _Tokens, index: int) -> bool:
+    """Token ``index`` is the second syllable of a two-syllable word with the token before it ("phơi nhiễm")."""
+    if index == 0:
+        return False
+    text = scan.text
+    firsts = _compound_heads().get(fold(text[scan.starts[index]:scan.ends[index]]))
+    return bool(firsts) and text[scan.ends[index - 1]:scan.starts[index]].isspace() and \
+        fold(text[scan.starts[index - 1]:scan.ends[index - 1]]) in firsts
 
 
 @lru_cache(maxsize=4)
