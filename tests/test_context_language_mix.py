@@ -29,3 +29,24 @@ def test_a_clause_in_another_language_keeps_its_own_triggers():
     fever = text.index("fever")
     assert engine.assess(text, (measles, measles + len("sarampión"))).assertion is Assertion.RULED_OUT
     assert engine.assess(text, (fever, fever + len("fever"))).assertion is Assertion.NEGATED
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Brucelose excluída.", "pt"),                       # -uída with the accent: Portuguese
+    ("Meningite por Listeria improvável.", "pt"),        # -ável: Portuguese ("por" alone said Spanish)
+    ("Leptospirose pouco provável, sorologia possível amanhã.", "pt"),
+    ("Brucelosis excluida.", "es"),                      # excluida without the accent: Spanish
+    ("Tos ferina improbable.", "es"),
+    ("Coqueluche peu probable.", "fr"),
+])
+def test_a_short_line_is_read_in_its_language(text: str, language: str) -> None:
+    """One-line exclusions had no other cue of their language, so the wrong language's triggers read them and the
+    excluded disease was reported (kb/context/language_cues.tsv: -ável/-ível, -uída, excluida)."""
+    assert ContextEngine.default().detect_language(text) == language
+
+
+@pytest.mark.parametrize("text", ["Brucelose excluída.", "Meningite por Listeria improvável.", "Brucelosis excluida."])
+def test_a_short_excluded_line_reports_nothing(text: str) -> None:
+    from cliniq_agent import extract
+
+    assert extract(text, persist_trace=False).record.reportable == []
