@@ -19,10 +19,6 @@ _WORD_BEFORE = regex.compile(r"([\w/][\w/.]*)$")  # "Dr", "e.g", "p.ex" before t
 _LOOKBACK = 24
 _ANSWER = regex.compile(r"[ \t]*[:\-]?[ \t]*(\w+)")
 _NEWLINE = regex.compile(r"\n")
-# a genus initial before its species epithet ("C. auris", "N. gonorrhoeae", "E. coli"): one capital letter, the
-# dot, one space, a lower-case word; not a sentence end
-_GENUS_INITIAL = regex.compile(r"(?<![\w.])\p{Lu}")
-_EPITHET = regex.compile(r" \p{Ll}{3,}\b")
 #: "1. text" / "2) text" list markers inside a line: the segment breaks before the number (also a clause split of
 #: labelled lines, text/mentions.py)
 LIST_MARKER = regex.compile(r"(?<=\S[ \t]+)\d{1,2}[.)][ \t]+(?=[^\W\d])")
@@ -72,8 +68,6 @@ def split_segments(text: str, abbreviations: frozenset[str],
             if word is not None:
                 token = fold_full(word.group(1))
                 if token in abbreviations or list_number_before(text, match.start()) or _genus_initial(text, word, match.end()):
-                    continue
-                if _GENUS_INITIAL.fullmatch(word.group(1)) and _EPITHET.match(text, match.end()):
                     continue
         cuts.add(match.end())
     for match in _NEWLINE.finditer(text):
