@@ -18,6 +18,7 @@ from cliniq_agent.core.tsv import kb_table
 from cliniq_agent.core.state import AgentJob
 from cliniq_agent.core.textnorm import fold
 from cliniq_agent.text.doc import TextDoc
+from cliniq_agent.text.initials import genus_initial_at
 from cliniq_agent.text.tiers import coded_spans
 
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
@@ -110,11 +111,6 @@ def propose(text: str | TextDoc, regions: list[tuple[int, int]], covered: list[t
     return candidates
 
 
-# a phrase that ends on a capital initial followed by ". <lower-case word>" stopped inside a genus abbreviation
-_CUT_AT_GENUS_INITIAL = regex.compile(r"(?<!\S)\p{Lu}$")
-_EPITHET_AFTER = regex.compile(r"\.[ \t]+\p{Ll}")
-
-
 def _phrase_span(text: str, span: tuple[int, int], max_words: int, *, cut_at_comma: bool = False) -> tuple[int, int] | None:
     """The phrase itself: at most ``max_words`` words, without fillers; a diagnosis ends at its first
     comma ("brucellosis, awaiting serology" → "brucellosis")."""
@@ -135,7 +131,7 @@ def _phrase_span(text: str, span: tuple[int, int], max_words: int, *, cut_at_com
     if filler:
         start += filler.end()
         stripped = stripped[filler.end():]
-    if len(stripped) < 3 or _CUT_AT_GENUS_INITIAL.search(stripped) and _EPITHET_AFTER.match(text, start + len(stripped)):
+    if len(stripped) < 3 or genus_initial_at(text, start + len(stripped)):
         return None   # "infección por E" of "infección por E. coli …": the stop cut an organism's name in two
     return start, start + len(stripped)
 

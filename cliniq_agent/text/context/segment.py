@@ -11,6 +11,7 @@ from __future__ import annotations
 import regex
 
 from cliniq_agent.core.textnorm import fold_full
+from cliniq_agent.text.initials import genus_initial_at
 from cliniq_agent.text.list_numbers import list_number_before
 
 # End punctuation (with closing quotes/brackets) followed by whitespace or end of text.
@@ -45,14 +46,6 @@ def _soft_wrap(text: str, newline: int) -> bool:
     return (before.isalpha() or before == ",") and after.isalpha() and after.islower()
 
 
-def _genus_initial(text: str, word: regex.Match, end: int) -> bool:
-    """A capital initial before a lower-case word is a genus abbreviation, not a sentence end ("E. coli",
-    "C. diphtheriae", "N. meningitidis")."""
-    letter = word.group(1)
-    following = text[end:end + 40].lstrip(" \t")
-    return len(letter) == 1 and letter.isupper() and bool(following) and following[0].islower()
-
-
 def split_segments(text: str, abbreviations: frozenset[str],
                    answers: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Spans (start, end) of sentences/lines in ``text``, whitespace-trimmed, end punctuation kept.
@@ -67,7 +60,7 @@ def split_segments(text: str, abbreviations: frozenset[str],
             word = _WORD_BEFORE.search(text, max(0, match.start() - _LOOKBACK), match.start())
             if word is not None:
                 token = fold_full(word.group(1))
-                if token in abbreviations or list_number_before(text, match.start()) or _genus_initial(text, word, match.end()):
+                if token in abbreviations or list_number_before(text, match.start()) or genus_initial_at(text, match.start()):
                     continue
         cuts.add(match.end())
     for match in _NEWLINE.finditer(text):

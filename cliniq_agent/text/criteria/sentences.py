@@ -1,9 +1,9 @@
 """Where a sentence ends, for the criteria readers: lab_statements' clauses, serology's sentences and
 negative_workup's window after a suspicion. One definition, so that the three agree on where a statement ends.
 
-A stop is ``.``, ``!`` or ``?`` followed by a space or the end of the text, except right after a one-letter word
-("E. coli", "P. falciparum", also at the start of the text; but a type letter, "serogroup W.", ends one), a genus's "sp." /
-"spp." ("Salmonella sp. isolated") or a list number standing alone ("1. fever 2. rash": text/list_numbers.py; a
+A stop is ``.``, ``!`` or ``?`` followed by a space or the end of the text, except a genus initial's dot ("E. coli",
+"P. falciparum", also at the start of the text; but a type letter, "serogroup W.", ends one: text/initials.py), a
+genus's "sp." / "spp." ("Salmonella sp. isolated") or a list number standing alone ("1. fever 2. rash": text/list_numbers.py; a
 decimal point is never followed by a space anyway). A result written as a number ends its sentence: "MAT 1:800.
 Dengue negative", "negative x3. Malaria smear ...", "since 2019. HIV ...". A newline also ends a sentence.
 """
@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import regex
 
+from cliniq_agent.text.initials import GENUS_DOT
 from cliniq_agent.text.list_numbers import LIST_NUMBER
 
-# a letter that names a type or serogroup ends its sentence like any word ("serogroup W. PCR ...", "hepatitis B. HCV
-# antibody negative"): it is no genus initial
-_TYPE_WORD = (r"(?:serogroups?|serogrupos?|serogroupes?|sorogrupos?|serotypes?|sorotipos?|serotipos?|types?|tipos?"
-              r"|hepatitis|hepatite|influenza|gripe|grippe|viem\s+gan)")
-STOP = (rf"(?:(?<!(?:^|[\s(])\p{{L}}|{LIST_NUMBER}|\bspp?)|(?<=\b{_TYPE_WORD}\s+\p{{L}}))[.!?](?=\s|$)")
+STOP = rf"(?!{GENUS_DOT})(?<!{LIST_NUMBER}|\bspp?)[.!?](?=\s|$)"
 SENTENCE_END = regex.compile(rf"\n|{STOP}")
 
 
