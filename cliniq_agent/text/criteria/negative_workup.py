@@ -44,9 +44,11 @@ def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
 
 
 def _negative_after(folded: str, span: tuple[int, int], found: list) -> bool:
-    """A positive-looking word followed, in the same clause, by a negative result: the first only says where the
-    specimen came from ("Giardia antigen in stool negative", "PCR entérovirus dans les selles non détecté")."""
-    return any(not pos and other[0] >= span[1] and not _CLAUSE_BREAK.search(folded, span[1], other[0])
+    """A positive-looking word followed, in the same clause, by a negative result, or right after one: it only
+    says where the specimen came from ("Giardia antigen in stool negative", "PCR entérovirus dans les selles non
+    détecté", "AFB negative on 3 smears", "BAAR négatifs dans les 3 crachats")."""
+    return any(not pos and ((other[0] >= span[1] and not _CLAUSE_BREAK.search(folded, span[1], other[0]))
+                            or (other[1] <= span[0] and not folded[other[1]:span[0]].strip()))
                for pos, other in found)
 
 
