@@ -8,7 +8,9 @@ positive result word, and the note has no positive result for that condition. A 
 another organism's statement ("rubella IgM negative") does not count.
 
 The work-up is the rest of the suspicion's sentence when that sentence gives a test result; only a sentence that
-gives none ("Concern for meningococcal sepsis.") reaches into the next one. So a result in the sentence after a
+gives none ("Concern for meningococcal sepsis.") reaches into the next one. A sentence that says its test was
+ordered for the suspicion (class `requested`: "It was ordered for suspected pertussis") reaches back into the
+sentence before it, which gave that result ("The PCR came back negative."). So a result in the sentence after a
 negative work-up ("…, PCR negative. The cough fits asthma; rhinovirus positive") is not read as the suspicion's.
 A work-up still under way (class `pending`: "IgM pending", "aún no confirmado", "en attente", "đang chờ") rules
 nothing out: the condition stays suspected, which is how a suspected case is reported.
@@ -28,9 +30,9 @@ from cliniq_agent.text.doc import TextDoc
 _CLAUSE_BREAK = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def result_class_pattern(kind: str) -> regex.Pattern[str]:
-    """The pattern of the one result_statements.tsv row of class ``kind`` (``test`` or ``pending``)."""
+    """The pattern of the one result_statements.tsv row of class ``kind`` (``test``, ``pending``, ``requested``)."""
     row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == kind)
     return regex.compile(row["pattern"])
 
@@ -67,6 +69,22 @@ def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple
     return None
 
 
+def _workup_before(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
+    """The sentence before the suspicion's, when the suspicion's own sentence says a test was ordered for it
+    (class ``requested``: "La PCR est revenue négative. Elle avait été demandée pour une suspicion de coqueluche"):
+    that test's result, given first, is the suspicion's work-up; None otherwise."""
+    stops = [m for m in SENTENCE_END.finditer(folded, 0, start)]
+    if not stops or not result_class_pattern("requested").search(folded, stops[-1].end(), start):
+        return None
+    begin = stops[-2].end() if len(stops) > 1 else 0
+    window = (begin, stops[-1].end())
+    if not result_class_pattern("test").search(folded, *window):
+        return None
+    found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
+    found = [(pos, span) for pos, span in found if not (pos and _negative_after(folded, span, found))]
+    return (window, found) if found else None
+
+
 def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive: set[str], codes_of,
                                statements, results, words) -> list[str]:
     """RULED_OUT for each suspected condition of ``record`` whose work-up after it came back negative.
@@ -85,7 +103,8 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
             continue
         own = codes_of(item.snomed)
         others = {s.result_span for s in statements if not own & codes_of(s.condition)}
-        workup = _workup(folded, max(ends), results, words, others)
+        workup = _workup(folded, max(ends), results, words, others) or _workup_before(
+            folded, min(e.span[0] for e in item.evidence if e.span), results, words, others)
         if workup is None:
             continue
         window, found = workup
