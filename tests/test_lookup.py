@@ -118,3 +118,28 @@ def test_a_name_does_not_run_over_a_dash() -> None:
 def test_no_name_starts_on_the_second_syllable_of_a_word(text: str, expected: set[str]) -> None:
     """"phơi nhiễm" (exposure) + "HIV" was read as "nhiễm HIV" (HIV infection): kb/lookup/compound_heads.tsv."""
     assert {r.snomed for r in extract(text, persist_trace=False).record.reportable} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Chẩn đoán: bệnh thận mạn giai đoạn 3.", set()),                 # kidney disease, not "bệnh than" (anthrax)
+    ("Ho khan đã lâu, bệnh lâu năm chưa khỏi.", set()),               # a long illness, not "bệnh lậu"
+    ("BN nằm bệnh phòng số 5. Chẩn đoán: viêm phổi.", set()),         # a ward, not "bệnh phong" (leprosy)
+    ("Chan doan: benh than man, tang huyet ap.", set()),             # unaccented: mostly the everyday word
+    ("Chan doan: benh lau nam, dau khop.", set()),
+    ("Chẩn đoán: bệnh than da, cấy mọc Bacillus anthracis.", {"409498004"}),
+    ("Chẩn đoán: bệnh lậu.", {"15628003"}),
+    ("Bệnh nhân bệnh phong thể nhiều vi khuẩn (MB), BI 3+.", {"81004002"}),  # "phong" here is no "phòng" (prevention)
+    ("Chẩn đoán: thuỷ đậu.", {"38907003"}),                           # tone placement aside ("thuỷ" = "thủy")
+    ("Chan doan: thuy dau.", {"38907003"}),                           # typed without marks: read
+])
+def test_vietnamese_names_keep_their_tone_marks(text: str, expected: set[str]) -> None:
+    """Folding merges "bệnh thận" / "bệnh than", "bệnh lâu" / "bệnh lậu", "bệnh phòng" / "bệnh phong": a name
+    written with marks must carry the KB name's marks (terminology/tones.py); kb/lookup/tone_homographs.tsv names
+    the ones read only with their marks; the ConText row "phòng" (prevention) is `toned` (kb/context)."""
+    assert {r.snomed for r in extract(text, persist_trace=False).record.reportable} == expected
+
+
+def test_tones_agree_word_by_word() -> None:
+    from cliniq_agent.terminology.tones import tones_agree
+    assert tones_agree("thuỷ đậu", "thủy đậu") and tones_agree("thuy dau", "thủy đậu")
+    assert not tones_agree("bệnh thận", "bệnh than") and not tones_agree("bệnh phòng", "bệnh phong")

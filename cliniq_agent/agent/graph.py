@@ -34,6 +34,7 @@ from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem, RunOptions, S
 from cliniq_agent.llm.models import ModelSpec, agent_spec, resolve_spec
 from cliniq_agent.rag import CodeIndex
 from cliniq_agent.rag.retrieval import CodeHit
+from cliniq_agent.terminology.catalog import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.species import other_species
@@ -98,8 +99,10 @@ def retrieve_step(state: AgentState) -> dict[str, Any]:
 def _same_species(phrase: str, hits: list[CodeHit]) -> list[CodeHit]:
     """Hits that do not contradict a binomial of the phrase: 'Chlamydophila pneumoniae' ranks psittacosis (its
     sibling C. psittaci) close, but names another organism (kb/lookup/other_species.tsv)."""
+    tones = TerminologyKB.load().tone_names   # and the tone marks: 'bệnh thận' (kidney) is no hit for 'bệnh than'
     return [hit for hit in hits if not (other_species(phrase, hit.code)
-                                        or (hit.condition and other_species(phrase, hit.condition)))]
+                                        or (hit.condition and other_species(phrase, hit.condition)))
+            and tones.phrase_agrees(phrase, hit.matched_text)]
 
 
 def decide_step(state: AgentState) -> dict[str, Any]:

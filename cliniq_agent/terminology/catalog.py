@@ -30,6 +30,7 @@ from cliniq_agent.terminology.models import (
 )
 from cliniq_agent.terminology.normalize import case_key, fold_key, is_case_sensitive_abbreviation, strip_semantic_tag
 from cliniq_agent.terminology.text_links import LabLink, TextLinkTable, load_text_links
+from cliniq_agent.terminology.tones import ToneNames
 from cliniq_agent.terminology.userdb import UserTerminologyDB, default_path, merged_concept
 from cliniq_agent.validate.codes import normalize_code
 
@@ -267,6 +268,13 @@ class TerminologyKB:
         return frozenset(fold_key(synonym.text) for condition in self._conditions for synonym in condition.synonyms
                          if synonym.kind == "own_language")
 
+    @cached_property
+    def tone_names(self) -> ToneNames:
+        """Vietnamese names and their tone marks: "bệnh thận" (kidney disease) is not "bệnh than" (anthrax)."""
+        synonyms = [synonym for condition in self._conditions for synonym in condition.synonyms]
+        return ToneNames((s.text for s in synonyms if s.lang == "vi"),
+                         [s.text for s in synonyms if s.lang != "vi"] + [c.name for c in self._conditions])
+
     def name_key_hits(self, key: str, *, cased: bool = False) -> list[tuple[str, str]]:
         """(system, code) pairs whose name/alias has exactly this key (``fold_key`` / ``case_key`` form).
 
@@ -294,7 +302,8 @@ class TerminologyKB:
         if system and short is None:
             return []
         folded, cased = self._name_index
-        hits = list(cased.get(case_key(text), ())) + list(folded.get(fold_key(text), ()))
+        key = fold_key(text)
+        hits = list(cased.get(case_key(text), ())) + list(folded.get(key, ()) if self.tone_names.agree(text, key) else ())
         hits += [hit for hit in self.user_db.match(fold_key(text), short) if hit not in hits]
         results = []
         for hit_system, code in hits:

@@ -7,6 +7,7 @@ answering each span with a few bisects keeps 100 spans in a 5 kB note far under 
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -114,6 +115,15 @@ class DocAnalysis:
         """Hits of segment ``index`` that start inside folded [lo, hi]."""
         starts = self.segment_hit_starts[index]
         return self.segment_hits[index][bisect_left(starts, lo):bisect_right(starts, hi)]
+
+
+def _fits_marks(ft: FoldedText, rule: Rule, start: int, end: int, segment: tuple[int, int]) -> bool:
+    """A `toned` row's match in a sentence written with diacritics fits the row as written ("phong" there is
+    leprosy, not "phòng"); in a sentence typed without any, the folded match stands."""
+    if ft.original[slice(*ft.orig_span(*segment))].isascii():
+        return True
+    lo, hi = ft.orig_span(start, end)
+    return rule.toned.fullmatch(unicodedata.normalize("NFC", ft.original[lo:hi])) is not None
 
 
 def _longest_first(hits: list[Hit], blocked: SpanIndex, folded: str) -> list[Hit]:
@@ -316,6 +326,8 @@ def analyse(text: str, ruleset: RuleSet, language: str | None, *, folded: Folded
                         end = segments[index][1]   # a trailing "\s*" ran into the space before a list item
                     if index < 0 or end > segments[index][1]:
                         continue  # outside every segment, or crossing a sentence end
+                    if rule.toned is not None and not _fits_marks(ft, rule, match.start(), end, segments[index]):
+                        continue  # "bệnh phong" (leprosy) is no "phòng" (prevention)
                     per_segment[index].append(Hit(match.start(), end, rule))
 
     sections = _section_scopes(ft.folded, ruleset)

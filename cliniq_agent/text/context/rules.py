@@ -7,6 +7,8 @@ a bad row fails loudly with its file and line instead of silently never matching
 
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -84,6 +86,7 @@ class Rule:
     applies: frozenset[Category] | None = None  # TERMINATE rows: which categories they end
     paren: bool = False                       # TARGET rows: the name in parentheses right after a mention modifies it
     over_result: bool = False                 # backward rows: a result word between target and trigger keeps the scope
+    toned: regex.Pattern[str] | None = None   # `toned` rows: the pattern as written, which a marked match must fit
     required: tuple[str, ...] | None = None   # literals one of which every match contains (prefilter.py)
     stops: str = ""                           # characters no match contains or looks at (pieces.py)
 
@@ -172,6 +175,13 @@ def _compile(path: Path, number: int, kind: str, pattern: str, open_end: bool) -
         raise RuleError(f"{path}:{number}: bad regex {pattern!r}: {exc}") from exc
 
 
+def _toned(kind: str, pattern: str, open_end: bool) -> regex.Pattern[str]:
+    """A `toned` row's pattern unfolded: folding merges Vietnamese words that differ only in their marks
+    ("phòng" prevention, "phong" leprosy), so a match written with marks must fit the pattern as written."""
+    source = literal_regex(pattern, open_end=open_end) if kind == "lit" else pattern
+    return regex.compile(unicodedata.normalize("NFC", source), _FLAGS | regex.IGNORECASE)
+
+
 def _enum(path: Path, number: int, enum: type[Enum], value: str) -> Enum:
     try:
         return enum(value)
@@ -190,7 +200,7 @@ def _parse_flags(path: Path, number: int, text: str) -> dict[str, str]:
     flags: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, _, value = item.partition("=")
-        if key not in {"clause", "applies", "open_end", "paren", "over_result"}:
+        if key not in {"clause", "applies", "open_end", "paren", "over_result", "toned"}:
             raise RuleError(f"{path}:{number}: unknown flag {key!r}")
         flags[key] = value
     return flags
@@ -234,6 +244,7 @@ def load_triggers(path: Path, seen: set[str]) -> list[Rule]:
                 applies=applies,
                 paren="paren" in flags,
                 over_result="over_result" in flags,
+                toned=_toned(row["kind"], row["pattern"], "open_end" in flags) if "toned" in flags else None,
                 required=required_literals(compiled),
                 stops=stop_chars(compiled),
             )

@@ -150,7 +150,7 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
             continue
         key = scan.key_of(index, length)
         cased = cased_names.get(surface.strip(), ()) if last - first <= longest_cased else ()
-        hits = cased or folded_names.get(key, ())
+        hits = cased or (folded_names.get(key, ()) if kb.tone_names.agree(surface, key) else ())
         if len(surface) <= 4 and not cased and surface.isascii():
             # tiny lower-case ASCII words are not abbreviations; an accented one ("sởi", "cúm") is a spelled word
             hits = [h for h in hits if len(key) > 3]
