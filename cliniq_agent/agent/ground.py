@@ -6,6 +6,8 @@ from __future__ import annotations
 from cliniq_agent.agent.records import CODED, Candidate
 from cliniq_agent.core.schema import CompactRecord, Condition, Evidence, Tier, coded_item
 from cliniq_agent.core.state import AgentJob, Draft, ExcludedItem
+from cliniq_agent.terminology.normalize import fold_key
+from cliniq_agent.terminology.text_links import load_text_links
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.validate import check_code
@@ -22,6 +24,11 @@ def ground(doc: TextDoc, candidates: list[Candidate]) -> tuple[CompactRecord, li
         if chosen not in candidate.hits or check_code(chosen.system, chosen.code):
             dropped.append(dropped_item(candidate, "chosen code is not a valid code-index result for this phrase"))
             continue
+        if candidate.kind == "conditions" and chosen.match in ("lexical", "vector") \
+                and _names_a_non_invasive_site(chosen.code, candidate.phrase):
+            dropped.append(dropped_item(candidate, f"{chosen.name} needs a normally sterile site the phrase does "
+                                                   "not name"))
+            continue
         verdict = engine.assess(doc, candidate.span)
         tier = Tier.AGENT if candidate.decided_by == "model" else Tier.RAG
         evidence = [Evidence(tier=tier, span=candidate.span, text=text[candidate.span[0]:candidate.span[1]],
@@ -32,6 +39,21 @@ def ground(doc: TextDoc, candidates: list[Candidate]) -> tuple[CompactRecord, li
             item.status = "suspected"
         getattr(record, candidate.kind).append(item)
     return record, dropped
+
+
+def _names_a_non_invasive_site(code: str, phrase: str) -> bool:
+    """A near (lexical / vector) hit for an invasive bacterial disease (its text_links lab rows require a normally
+    sterile specimen: CSTE invasive pneumococcal, group A / B streptococcal, H. influenzae disease) whose phrase
+    names the organism but neither such a site nor the invasive disease: "pneumococcal pneumonia", "group A strep
+    pharyngitis" are not invasive disease."""
+    table, key = load_text_links(), fold_key(phrase)
+    invasive = [link for link in table.links if link.condition == code and link.use in ("lab", "any")
+                and link.require is not None and link.require.search("csf")]
+    if not invasive or not any(link.pattern.search(key) for link in invasive):
+        return False
+    if any(link.require.search(key) for link in invasive):
+        return False
+    return not any(cond.condition == code for _, cond in table.match(phrase, "dx"))
 
 
 def job_draft(job: AgentJob, record: CompactRecord, notes: list[str]) -> Draft:

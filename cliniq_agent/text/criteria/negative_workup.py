@@ -10,7 +10,8 @@ another organism's statement ("rubella IgM negative") does not count.
 The work-up is the rest of the suspicion's sentence when that sentence gives a test result; only a sentence that
 gives none ("Concern for meningococcal sepsis.") reaches into the next one. A sentence that says its test was
 ordered for the suspicion (class `requested`: "It was ordered for suspected pertussis") reaches back into the
-sentence before it, which gave that result ("The PCR came back negative."). So a result in the sentence after a
+sentence before it, which gave that result ("The PCR came back negative."). A third sentence counts only when it opens with a result
+label (class `result_label`: "Suspected measles. Sample sent to the reference lab. Result: PCR negative"). So a result in the sentence after a
 negative work-up ("…, PCR negative. The cough fits asthma; rhinovirus positive") is not read as the suspicion's.
 A work-up still under way (class `pending`: "IgM pending", "aún no confirmado", "en attente", "đang chờ") rules
 nothing out: the condition stays suspected, which is how a suspected case is reported.
@@ -30,9 +31,9 @@ from cliniq_agent.text.doc import TextDoc
 _CLAUSE_BREAK = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def result_class_pattern(kind: str) -> regex.Pattern[str]:
-    """The pattern of the one result_statements.tsv row of class ``kind`` (``test``, ``pending``, ``requested``)."""
+    """The pattern of the one result_statements.tsv row of class ``kind`` (``test``, ``pending``, ``requested``, ``result_label``)."""
     row = next(row for row in kb_table("criteria", "result_statements.tsv") if row["class"] == kind)
     return regex.compile(row["pattern"])
 
@@ -58,8 +59,10 @@ def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple
     """The window of the work-up after a suspicion ending at ``start`` and its result words (positive?, span),
     those of other organisms' statements left out: the rest of the sentence if it gives a test result,
     else that and the next sentence; None when neither names a test with a result."""
-    for count in (1, 2):
+    for count in (1, 2, 3):
         window = sentence_window(folded, start, count)
+        if count == 3 and not result_class_pattern("result_label").match(folded, sentence_window(folded, start, 2)[1]):
+            break
         if not result_class_pattern("test").search(folded, *window):
             continue
         found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
