@@ -187,3 +187,21 @@ def test_bench_suite_reports_accuracy(index):
     assert "top-1" in text and "overall" in text and "query latency" in text
     assert result.cases == 40 and float(result.extra["top1"]) >= 0.8
     assert result.codes.tp + result.codes.fn == 40
+
+
+@pytest.mark.parametrize("query, sibling", [
+    ("viêm phổi do phế cầu", "406617004"),            # pneumococcal pneumonia is not pneumococcal meningitis
+    ("nhiễm khuẩn huyết do tụ cầu vàng", "23511006"),  # S. aureus sepsis is not meningococcal sepsis
+])
+def test_sibling_found_by_meaning_is_never_accepted(index, query, sibling):
+    """Another site or organism that the sentence model scores high is capped below the agent's ask threshold."""
+    narrower = index.config.scores.narrower
+    assert all(hit.score <= narrower for hit in index.search(query, system="snomed", k=10) if hit.code == sibling)
+
+
+@pytest.mark.parametrize("query, code", [
+    ("lockjaw", "76902006"),                 # a synonym by meaning shares no word: still found
+    ("méningite à méningocoque", "23511006"),  # one stem ("méningocoque" / "méningococcique") is no sibling
+])
+def test_synonym_by_meaning_still_found(index, query, code):
+    assert index.search(query, system="snomed", k=3)[0].code == code

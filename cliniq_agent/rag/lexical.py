@@ -222,6 +222,26 @@ class LexicalIndex:
             return ()
         return tuple(word for word, known in zip(tokens, explained) if not known and word not in generic)
 
+    def sibling(self, query: str, name: str) -> bool:
+        """Whether ``name`` is a sibling of ``query``, not a synonym: they share a distinguishing word and each has
+        one the other does not explain ("viêm phổi do phế cầu", pneumococcal pneumonia, against "viêm màng não do
+        phế cầu", pneumococcal meningitis: another site; "nhiễm khuẩn huyết do tụ cầu vàng" against "nhiễm khuẩn
+        huyết não mô cầu": another organism). The sentence model scores such pairs high in languages it hardly
+        knows, so a vector match between them is no evidence. Names sharing no word ("lockjaw" / "tetanus") and
+        words of one stem ("méningocoque" / "méningococcique") are not siblings."""
+        generic = self.settings.generic_words
+        query_tokens = [t for t in self.tokenize(query) if t not in generic]
+        name_tokens = [t for t in self.tokenize(name) if t not in generic]
+
+        def explains(token: str, words: list[str]) -> bool:
+            expansion = self.expand(token)
+            return any(expansion.get(word, 0.0) > 0.0 or _same_stem(token, word) for word in words)
+
+        shared = any(explains(token, name_tokens) for token in query_tokens)
+        query_only = any(not explains(token, name_tokens) for token in query_tokens)
+        name_only = any(not explains(word, query_tokens) for word in name_tokens)
+        return shared and query_only and name_only
+
     def other_type(self, query: str, name: str) -> bool:
         """Whether ``name`` is one type of a disease ("hepatitis B": a letter or number) that ``query`` does not
         name while ``query`` gives a word of its own the name lacks: another kind of that disease ("viêm gan do

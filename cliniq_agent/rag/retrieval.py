@@ -263,6 +263,9 @@ class CodeIndex:
                 continue
             if score > scores.narrower and self._narrower(query, candidate):
                 score = scores.narrower  # a reportable condition's name says more than the text: never accepted
+            if (score > scores.narrower and not lexical_wins and document.condition
+                    and document.system in _CONDITION_SYSTEMS and self.lexical.sibling(query, document.text)):
+                score = scores.narrower  # a sibling concept found by meaning alone (another site or organism)
             hits.append((score, round(raw, 6), CodeHit(
                 code=document.code, system=document.system, name=document.name, score=score,
                 match="lexical" if lexical_wins else "vector", matched_text=document.text,
