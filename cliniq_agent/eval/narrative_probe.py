@@ -222,11 +222,7 @@ def cases(*, every: int = 1) -> list[NarrativeCase]:
 
 
 #: Generated notes the engine still gets wrong, by case id, and why (the test checks they stay wrong as described).
-KNOWN_GAPS: dict[str, str] = {
-    "excluded:fr:stec:2": ("'suspicion de infection à E. coli producteur de shigatoxines (STEC), recherche de shigatoxines "
-                           "non détecté': the toxin test now reads as STEC's (kb text_links), but the '(STEC)' abbreviation "
-                           "in parentheses does not inherit the suspicion, so it stays a present mention"),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def predict(case: NarrativeCase) -> set[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from cliniq_agent.text.context import ContextEngine
+import regex
+
+from cliniq_agent.text.context import AssertionResult, ContextEngine
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.scanner import KBMention, find_kb_mentions
 from cliniq_agent.terminology.normalize import fold_key
@@ -30,6 +32,7 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
     skip_index, test_index = SpanIndex(skip), SpanIndex([*test_spans, *doc.panel_headers])
     scanned = _not_inside(spans, skip) if spans else None     # None: the scanner reads the whole text
     mentions = () if scanned == [] else find_kb_mentions(text, kb, scanned)
+    previous: tuple[KBMention, AssertionResult] | None = None
     for mention in mentions:
         if (mention.system, mention.code) in non_finding_codes():
             continue
@@ -37,7 +40,8 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
             continue
         if mention.kind == "conditions" and test_index.overlaps(mention.span):
             continue
-        verdict = engine.assess(doc, mention.span)
+        verdict = _gloss_verdict(text, mention, previous) or engine.assess(doc, mention.span)
+        previous = (mention, verdict)
         if mention.system == "snomed":
             mention = _in_note_language(mention, verdict.language, kb)
             if mention is None:
@@ -50,6 +54,24 @@ def extract_lookup_draft(text: str | TextDoc, spans: list[tuple[int, int]], *, e
                                   rule=f"lookup:{mention.system}" + (f";{verdict.rule_id}" if verdict.rule_id else ""))]
         getattr(record, mention.kind).append(item)
     return record
+
+
+# "(" between a name and the next: the next glosses it ("E. coli producteur de shigatoxines (STEC)")
+_GLOSS_OPEN = regex.compile(r"[ \t]*\([ \t]*")
+
+
+def _gloss_verdict(text: str, mention: KBMention, previous: tuple[KBMention, AssertionResult] | None
+                   ) -> AssertionResult | None:
+    """A name in parentheses right after a name of the same condition (its abbreviation or synonym: "Suspicion de
+    ... E. coli producteur de shigatoxines (STEC)", "no tuberculosis (TB)") shares that name's context: the
+    trigger that reaches the first name often lies beyond its window from the second."""
+    if previous is None:
+        return None
+    first, verdict = previous
+    if (first.system, first.code) != (mention.system, mention.code):
+        return None
+    opening = _GLOSS_OPEN.fullmatch(text, first.span[1], mention.span[0])
+    return verdict if opening is not None and "(" in opening.group() else None
 
 
 def _not_inside(spans: list[tuple[int, int]], skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
