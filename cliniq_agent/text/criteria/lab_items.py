@@ -13,7 +13,7 @@ from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_s
 from cliniq_agent.text.criteria.lab_statements import (SYNONYM_ROW, clause_results, find_lab_statements, result_words,
                                                        test_kinds)
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
-from cliniq_agent.text.criteria.superseded import supersede_by_other_organism
+from cliniq_agent.text.criteria.superseded import supersede_by_other_agent, supersede_by_other_organism
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 
@@ -39,6 +39,7 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
                                             statements=found, results=clause_results, words=result_words(doc.fold)))
     notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))
+    notes.extend(supersede_by_other_agent(doc, record, clause_results, result_words(doc.fold)))
     present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     for statement in found:
         if statement.positive and statement.test == "persisting" and statement.condition in negative_current:

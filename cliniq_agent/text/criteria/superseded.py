@@ -17,7 +17,9 @@ A suspicion the note names as its first reading is also replaced by another orga
 or the next sentence ("Initially treated as meningococcal sepsis; blood cultures grew S. pyogenes instead",
 "Suspicion initiale de méningococcémie ; les hémocultures ont isolé S. pyogenes"): kb/criteria/superseding_cues.tsv
 gives the words that say so ("initially", "instead", "inicialmente", "ban đầu"); without one, a second organism
-may be a co-infection and both stay.
+may be a co-infection and both stay. A non-reportable agent's positive result (kb/criteria/other_agents.tsv:
+Mycoplasma, RSV, parvovirus B19, enterovirus, seasonal influenza ...) replaces a suspicion after a contrast or
+work-up word ("Suspected pertussis, but PCR positive for Mycoplasma", "Nghi sởi nhưng IgM parvovirus B19 dương tính").
 """
 
 from __future__ import annotations
@@ -125,4 +127,69 @@ def supersede_by_other_organism(doc: TextDoc, record: CompactRecord, statements,
         item.assertion = Assertion.RULED_OUT
         notes.append(f"superseded: suspected {item.name or item.snomed} replaced by another organism's positive "
                      f"result ('{doc.text[other.span[0]:other.span[1]][:60]}')")
+    return notes
+
+
+_CLAUSE = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
+
+
+@lru_cache(maxsize=1)
+def _other_agents() -> tuple[dict[str, regex.Pattern[str]], dict[str, regex.Pattern[str]]]:
+    """kb/criteria/other_agents.tsv: per language, the non-reportable agents and the cue words."""
+    tables: dict[str, dict[str, list[str]]] = {"agent": {}, "cue": {}}
+    for row in kb_table("criteria", "other_agents.tsv"):
+        tables[row["class"]].setdefault(row["language"], []).append(f"(?:{row['pattern']})")
+    agents, cues = ({lang: regex.compile("|".join(parts)) for lang, parts in table.items()}
+                         for table in (tables["agent"], tables["cue"]))
+    return agents, cues
+
+
+def _clause_at(folded: str, position: int) -> tuple[int, int]:
+    start = max((m.end() for m in _CLAUSE.finditer(folded, 0, position)), default=0)
+    stop = _CLAUSE.search(folded, position)
+    return start, stop.start() if stop else len(folded)
+
+
+def _agent_positive(folded: str, window: tuple[int, int], results, words) -> int | None:
+    """Where, in ``window``, a non-reportable agent is named in a clause with a positive result and no negative."""
+    agents, _ = _other_agents()
+    for pattern in agents.values():
+        for match in pattern.finditer(folded, *window):
+            found = results(folded, _clause_at(folded, match.start()), None, words)
+            if found and all(positive for positive, _ in found):
+                return match.start()
+    return None
+
+
+def supersede_by_other_agent(doc: TextDoc, record: CompactRecord, results, words) -> list[str]:
+    """RULED_OUT for each only-suspected condition that a non-reportable agent's positive result explains instead,
+    after a cue (a contrast, work-up or superseding word from the suspicion's sentence start): "Suspected pertussis,
+    but PCR positive for Mycoplasma pneumoniae", "Nghi sởi nhưng IgM parvovirus B19 dương tính". A reportable
+    organism's result is handled by supersede_by_other_organism. Without a cue a second agent may be a co-infection,
+    and the suspicion stays, as it does while a test is pending. ``results``/``words``: lab_statements.clause_results
+    and its result-word occurrences."""
+    folded, notes = doc.fold, []
+    lowered = doc.text.lower()
+    if len(lowered) != len(folded):
+        lowered = folded
+    _, cues = _other_agents()
+    for item in record.conditions:
+        span = _span(item)
+        if not item.snomed or span is None or not _only_suspected(item):
+            continue
+        if any(c is not item and c.snomed == item.snomed and c.assertion is Assertion.PRESENT
+               and not _only_suspected(c) for c in record.conditions):
+            continue
+        if result_class_pattern("pending").search(folded, span[1]):
+            continue  # the suspicion's own test is still under way: it stays a suspected case
+        at = _agent_positive(folded, sentence_window(folded, span[1], 2), results, words)
+        if at is None:
+            continue
+        start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+        if not (any(p.search(lowered, start, at) for p in cues.values())
+                or _superseding_cue().search(folded, start, at)):
+            continue
+        item.assertion = Assertion.RULED_OUT
+        notes.append(f"superseded: suspected {item.name or item.snomed} explained by another agent's positive "
+                     f"result ('{doc.text[at:at + 40]}')")
     return notes
