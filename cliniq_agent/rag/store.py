@@ -2,7 +2,9 @@
 
 ``<user cache>/index/<key>/`` where ``key`` hashes the KB tables, the user's imported tables, the document code,
 the embedding model id and the options (see :func:`documents.content_key`). A folder without ``manifest.json`` is
-an interrupted build and is rebuilt; a file lock keeps two processes from building the same folder at once.
+an interrupted build and is rebuilt; a file lock keeps two processes from building the same folder at once, and
+each process that uses a folder holds a shared lock on ``<key>.inuse`` for its lifetime, so pruning after another
+KB's build never removes an index a running service or worker still queries.
 One collection per code system ("codes-snomed", ...): a system-filtered query then needs no metadata filter
 (Chroma's ``where`` made a query ~4x slower here: 9.5 ms against 2.2 ms).
 """
@@ -96,6 +98,14 @@ def _chroma_client(folder: Path) -> Any:
                                      settings=Settings(anonymized_telemetry=False, allow_reset=False))
 
 
+def _hold_in_use(root: Path, key: str) -> Any:
+    """A shared lock on ``<key>.inuse`` for as long as the returned handle lives (the store keeps it): _prune takes
+    the exclusive lock before removing a folder, and skips one it cannot take."""
+    handle = (root / f"{key}.inuse").open("a")
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
 class IndexStore:
     """A complete index folder: manifest, documents (for the lexical channel) and the Chroma collections."""
 
@@ -105,6 +115,7 @@ class IndexStore:
         self.documents = documents
         self.positions = {document.id: position for position, document in enumerate(documents)}
         self._collections: dict[str, Any] = {}
+        self.in_use: Any = None  # the shared lock of _hold_in_use, released when the store is dropped
 
     @cached_property
     def _client(self) -> Any:
@@ -142,12 +153,15 @@ def open_store(model: str | None = None, *, full_icd10: bool = False, rebuild: b
         key = documents_key(documents, model_key)
     root = index_root()
     folder = root / key
+    in_use = _hold_in_use(root, key)  # before looking at the folder: a prune that got there first has finished
     with _locked(root / f"{key}.lock"):
         if rebuild and folder.exists():
             shutil.rmtree(folder)
         if (folder / "manifest.json").is_file():
             try:
-                return IndexStore.load(folder), False
+                store = IndexStore.load(folder)
+                store.in_use = in_use
+                return store, False
             except ValueError:  # a manifest of an older format: build again
                 shutil.rmtree(folder)
         if folder.exists():  # interrupted build
@@ -157,6 +171,7 @@ def open_store(model: str | None = None, *, full_icd10: bool = False, rebuild: b
             documents = build_documents(kb, full_icd10=full_icd10)
         store = _build(folder, key, spec.name, documents, full_icd10=full_icd10, progress=progress,
                        started=started)
+        store.in_use = in_use
     _prune(root, keep=retrieval_config().keep_indexes, current=key)
     return store, True
 
@@ -235,12 +250,19 @@ def _finish_build(folder: Path, key: str, model: str, documents: list[IndexDocum
 
 
 def _prune(root: Path, *, keep: int, current: str) -> None:
-    """Remove the oldest complete index folders beyond ``keep`` (the cache is rebuildable)."""
+    """Remove the oldest complete index folders beyond ``keep`` (the cache is rebuildable), except those another
+    process still uses (its shared lock on ``<key>.inuse``): removing one broke its queries ("Collection
+    [codes-snomed] does not exist") when processes on two KB versions shared the cache."""
     built = sorted((p for p in root.iterdir() if (p / "manifest.json").is_file() and p.name != current),
                    key=lambda p: (p / "manifest.json").stat().st_mtime, reverse=True)
     for stale in built[max(keep - 1, 0):]:
-        shutil.rmtree(stale, ignore_errors=True)
-        (root / f"{stale.name}.lock").unlink(missing_ok=True)
+        with (root / f"{stale.name}.inuse").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use: pruned by a later build, once no process holds it
+            shutil.rmtree(stale, ignore_errors=True)
+            (root / f"{stale.name}.lock").unlink(missing_ok=True)
 
 
 def manifest_summary(store: IndexStore) -> dict[str, Any]:
