@@ -25,10 +25,10 @@ import regex
 
 from cliniq_agent.core.schema import Assertion, CompactRecord
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_window
+from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_start, sentence_window
 from cliniq_agent.text.doc import TextDoc
 
-_CLAUSE_BREAK = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
+CLAUSE_BREAK = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
 
 
 @lru_cache(maxsize=8)
@@ -41,7 +41,7 @@ def result_class_pattern(kind: str) -> regex.Pattern[str]:
 def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
     """Whether the sentence holding ``span`` says a test is still under way ("NS1 negative, IgM pending"): its
     negative results do not rule a suspicion out yet."""
-    start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+    start = sentence_start(folded, span[0])
     stop = SENTENCE_END.search(folded, span[1])
     return bool(result_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
 
@@ -50,7 +50,7 @@ def _negative_after(folded: str, span: tuple[int, int], found: list) -> bool:
     """A positive-looking word followed, in the same clause, by a negative result, or right after one: it only
     says where the specimen came from ("Giardia antigen in stool negative", "PCR entérovirus dans les selles non
     détecté", "AFB negative on 3 smears", "BAAR négatifs dans les 3 crachats")."""
-    return any(not pos and ((other[0] >= span[1] and not _CLAUSE_BREAK.search(folded, span[1], other[0]))
+    return any(not pos and ((other[0] >= span[1] and not CLAUSE_BREAK.search(folded, span[1], other[0]))
                             or (other[1] <= span[0] and not folded[other[1]:span[0]].strip()))
                for pos, other in found)
 

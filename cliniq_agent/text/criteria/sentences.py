@@ -36,6 +36,11 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces_between(SENTENCE_END, text, start, end)
 
 
+def sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding ``position`` begins (after the last sentence end before it, else 0)."""
+    return max((m.end() for m in SENTENCE_END.finditer(text, 0, position)), default=0)
+
+
 def sentence_window(text: str, start: int, count: int = 2) -> tuple[int, int]:
     """From ``start`` to the end of the ``count``-th sentence end after it (with its stop), or the text's end."""
     end = start

@@ -30,8 +30,8 @@ import regex
 
 from cliniq_agent.core.schema import Assertion, CompactRecord, Condition
 from cliniq_agent.core.tsv import kb_table
-from cliniq_agent.text.criteria.negative_workup import result_class_pattern
-from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_window
+from cliniq_agent.text.criteria.negative_workup import CLAUSE_BREAK, result_class_pattern
+from cliniq_agent.text.criteria.sentences import SENTENCE_END, sentence_start, sentence_window
 from cliniq_agent.text.doc import TextDoc
 
 _EXCLUDED = (Assertion.RULED_OUT, Assertion.NEGATED)
@@ -59,6 +59,12 @@ def _only_suspected(item: Condition) -> bool:
             or (item.assertion is Assertion.PRESENT and item.status == "suspected"))
 
 
+def _asserted_elsewhere(item: Condition, record: CompactRecord) -> bool:
+    """Whether another mention of ``item``'s condition asserts it outright (then no suspicion rule applies)."""
+    return any(c is not item and c.snomed == item.snomed and c.assertion is Assertion.PRESENT
+               and not _only_suspected(c) for c in record.conditions)
+
+
 def _settled_elsewhere(folded: str, after: int, named: list[tuple[int, int]]) -> str | None:
     """The value of the first settled-diagnosis heading after ``after`` when it names none of ``named``."""
     for heading in _settled_heading().finditer(folded, after):
@@ -80,9 +86,9 @@ def settle_superseded(doc: TextDoc, record: CompactRecord) -> list[str]:
         span = _span(item)
         if not item.snomed or span is None or not _only_suspected(item):
             continue
-        same = [(c, _span(c)) for c in record.conditions if c is not item and c.snomed == item.snomed]
-        if any(c.assertion is Assertion.PRESENT and not _only_suspected(c) for c, _ in same):
+        if _asserted_elsewhere(item, record):
             continue
+        same = [(c, _span(c)) for c in record.conditions if c is not item and c.snomed == item.snomed]
         if result_class_pattern("pending").search(folded, span[1]):
             continue
         later = [c for c, s in same if c.assertion in _EXCLUDED and s is not None and s[0] >= span[1]]
@@ -112,10 +118,9 @@ def supersede_by_other_organism(doc: TextDoc, record: CompactRecord, statements,
                 and item.assertion is not Assertion.POSSIBLE:
             continue
         own = codes_of(item.snomed)
-        if own & positive_codes or any(c is not item and c.snomed == item.snomed and c.assertion is Assertion.PRESENT
-                                       and not _only_suspected(c) for c in record.conditions):
+        if own & positive_codes or _asserted_elsewhere(item, record):
             continue
-        start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+        start = sentence_start(folded, span[0])
         window = sentence_window(folded, span[1], 2)
         other = next((s for s in found if window[0] <= s.span[0] < window[1] and not own & codes_of(s.condition)),
                      None)
@@ -130,8 +135,6 @@ def supersede_by_other_organism(doc: TextDoc, record: CompactRecord, statements,
     return notes
 
 
-_CLAUSE = regex.compile(r"[,;:()\n]|\.(?:\s|$)")
-
 
 @lru_cache(maxsize=1)
 def _other_agents() -> tuple[dict[str, regex.Pattern[str]], dict[str, regex.Pattern[str]]]:
@@ -145,8 +148,8 @@ def _other_agents() -> tuple[dict[str, regex.Pattern[str]], dict[str, regex.Patt
 
 
 def _clause_at(folded: str, position: int) -> tuple[int, int]:
-    start = max((m.end() for m in _CLAUSE.finditer(folded, 0, position)), default=0)
-    stop = _CLAUSE.search(folded, position)
+    start = max((m.end() for m in CLAUSE_BREAK.finditer(folded, 0, position)), default=0)
+    stop = CLAUSE_BREAK.search(folded, position)
     return start, stop.start() if stop else len(folded)
 
 
@@ -177,15 +180,14 @@ def supersede_by_other_agent(doc: TextDoc, record: CompactRecord, results, words
         span = _span(item)
         if not item.snomed or span is None or not _only_suspected(item):
             continue
-        if any(c is not item and c.snomed == item.snomed and c.assertion is Assertion.PRESENT
-               and not _only_suspected(c) for c in record.conditions):
+        if _asserted_elsewhere(item, record):
             continue
         if result_class_pattern("pending").search(folded, span[1]):
             continue  # the suspicion's own test is still under way: it stays a suspected case
         at = _agent_positive(folded, sentence_window(folded, span[1], 2), results, words)
         if at is None:
             continue
-        start = max((m.end() for m in SENTENCE_END.finditer(folded, 0, span[0])), default=0)
+        start = sentence_start(folded, span[0])
         if not (any(p.search(lowered, start, at) for p in cues.values())
                 or _superseding_cue().search(folded, start, at)):
             continue
