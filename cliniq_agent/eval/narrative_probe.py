@@ -9,7 +9,9 @@ clinical usage, not from kb/) with suspicion / exclusion / result / administrati
 - ``confirmed``: the same suspicion with a positive test and a confirmation → the condition (positive control);
 - ``vaccination``: a vaccine / immune globulin / antitoxin given, no symptoms → nothing;
 - ``prophylaxis``: post-exposure prophylaxis or chemoprophylaxis for the condition → nothing;
-- ``immune``: immunity by vaccination shown by serology → nothing.
+- ``immune``: immunity by vaccination shown by serology → nothing;
+- ``excluded_contrast``: the clinician's own thought or worry, a contrast word, a test that came back negative, and
+  what it was instead, in one or two sentences ("Nos preocupaba X; sin embargo …") → nothing.
 
 Everything is deterministic: each (condition, language) rotates through the templates and result words by index.
 """
@@ -148,10 +150,30 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("DD : {dis} vs {alt}. {t1} {neg} -> {alt}.", "{alt} ou {dis} ? {t1} {neg} ; en faveur de {alt}."),
         "vi": ("CĐPB: {dis} với {alt}. {t1} {neg} -> {alt}.", "{alt} hay {dis}? {t1} {neg}; nghĩ nhiều {alt}."),
     },
+    # batch 4: a suspicion and a contrast word ("but", "mais", "nhưng") in one sentence, a test "came back"
+    # negative, then what it was instead; the working diagnosis written as the clinician's own thought
+    "excluded_contrast": {
+        "en": ("Thought this was {dis}, but {t1} came back {neg}; {alt}, supportive care.",
+               "{dis} was in the differential, but {t1} was {neg}; managed as {alt}.",
+               "We worried about {dis}; however {t1} and {t2} were {neg}. Turned out to be {alt}."),
+        "es": ("Pensamos que era {dis}, pero {t1} salió {neg}; {alt}, tratamiento de sostén.",
+               "{dis} en el diagnóstico diferencial, pero {t1} fue {neg}; se manejó como {alt}.",
+               "Nos preocupaba {dis}; sin embargo {t1} y {t2} {neg}. Resultó ser {alt}."),
+        "pt": ("Achamos que era {dis}, mas {t1} veio {neg}; {alt}, tratamento de suporte.",
+               "{dis} no diagnóstico diferencial, porém {t1} {neg}; conduzido como {alt}.",
+               "Preocupação com {dis}; entretanto {t1} e {t2} {neg}. Acabou sendo {alt}."),
+        "fr": ("On pensait à {dis}, mais {t1} est revenu {neg} ; {alt}, traitement symptomatique.",
+               "{dis} dans le diagnostic différentiel, mais {t1} {neg} ; prise en charge comme {alt}.",
+               "On a évoqué {dis} ; cependant {t1} et {t2} {neg}. Il s'agissait finalement de {alt}."),
+        "vi": ("Nghi {dis} nhưng {t1} {neg}; chẩn đoán cuối cùng là {alt}.",
+               "Lúc đầu nghĩ {dis}, nhưng {t1} {neg}; điều trị như {alt}.",
+               "Có nghĩ đến {dis}, tuy nhiên {t1} và {t2} {neg}. Hóa ra là {alt}."),
+    },
 }
 #: Notes generated per (condition, language) for each construction.
 PER_PAIR = {"excluded": 3, "confirmed": 1, "vaccination": 2, "prophylaxis": 1, "immune": 1, "excluded_label": 1,
-            "vaccine_record": 1, "excluded_versus": 1}
+            "vaccine_record": 1, "excluded_versus": 1,
+            "excluded_contrast": 1}
 CONSTRUCTIONS = tuple(PER_PAIR)
 
 
@@ -222,7 +244,10 @@ def cases(*, every: int = 1) -> list[NarrativeCase]:
 
 
 #: Generated notes the engine still gets wrong, by case id, and why (the test checks they stay wrong as described).
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "excluded_contrast:fr:wnv:0": "'On a évoqué infection à …' without an article is not read as a suspicion",
+    "excluded_contrast:vi:botulism:0": "'độc tố botulinum trong huyết thanh (âm tính)': a toxin assay is not a test",
+}
 
 
 def predict(case: NarrativeCase) -> set[str]:
