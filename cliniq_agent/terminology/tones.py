@@ -32,6 +32,11 @@ def _marks(text: str) -> list[tuple[str, ...]]:
     return words
 
 
+def has_marks(text: str) -> bool:
+    """Is ``text`` written with Vietnamese marks (on any word)?"""
+    return any(_marks(text))
+
+
 def tones_agree(surface: str, written: str) -> bool:
     """``surface`` is written without marks, or with ``written``'s marks on every word."""
     marks = _marks(surface)
@@ -58,6 +63,23 @@ class ToneNames:
         if not any(_marks(surface)):
             return key not in self._toned_only
         return any(tones_agree(surface, text) for text in written)
+
+    def agree_in(self, surface: str, key: str, marked_text: bool) -> bool:
+        """May a pattern's match ``surface`` (folded key ``key``) inside a phrase be read as the Vietnamese name(s)
+        of that key? In text written with marks (``marked_text``) the name must carry its own: "soi" in "soi rạch
+        da" (a skin-slit smear) is not "sởi" (measles), "lâu" is not "lậu". Text typed without any marks is read
+        as folded, the pattern's own context deciding."""
+        written = self._names.get(key)
+        if written is None:
+            return True
+        marks = _marks(surface)
+        if not any(marks) and not marked_text:
+            return True
+        return any(marks == _marks(text) for text in written)
+
+    def vietnamese(self, key: str) -> bool:
+        """Is ``key`` the folded key of a name only Vietnamese spells?"""
+        return key in self._names
 
     def phrase_agrees(self, phrase: str, name: str) -> bool:
         """A code-index hit for KB ``name`` (fuzzy or lexical) agrees with where the phrase spells it."""

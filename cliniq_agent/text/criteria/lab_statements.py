@@ -27,6 +27,7 @@ from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_lit
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
+from cliniq_agent.terminology.tones import has_marks
 
 # clause ends: ; newline, a sentence stop (sentences.py: not after "E.", a digit or a genus's "sp." / "spp."), a comma
 # (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results; nor between a result
@@ -140,13 +141,15 @@ def _key_with_offsets(folded: str, start: int, end: int) -> tuple[str, list[int]
 
 
 def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callable[[], str | None],
-               lead: tuple[str, list[int]] | None = None
+               lead: tuple[str, list[int]] | None = None, text: str = ""
                ) -> list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]]:
     """(condition, original span, text_links row, names the disease, span of the specimen words a `require` asked for) of each organism /
     disease in one clause. ``lead``: the key and offsets of the clause before it when that one gave the specimen's
     positive result without an organism ("Both blood culture bottles turned positive, speciated as S. pneumoniae"):
-    its words meet a `require` too."""
+    its words meet a `require` too. ``text``: the original text the offsets point into; a Vietnamese name a row
+    spells folded ("soi" for "sởi") must carry its marks where the clause is written with them (tones.py)."""
     found = []
+    marked = has_marks(text[offsets[0]:offsets[-1] + 1]) if text and offsets else False
     links = kb.text_links.links
     unexcluded = without_breakthrough(key)
     for link in (links[position] for position in _link_index(kb).candidates(key)):
@@ -159,6 +162,9 @@ def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callab
         if link.require is not None and not required:
             continue
         for match in link.pattern.finditer(key):
+            if text and not kb.tone_names.agree_in(text[offsets[match.start()]:offsets[match.end() - 1] + 1],
+                                                   match.group(0), marked):
+                continue
             found.append((link.condition, (offsets[match.start()], offsets[match.end() - 1] + 1), link.row,
                           link.use == "dx",
                           (where[required.start()], where[required.end() - 1] + 1) if required else None))
@@ -261,7 +267,7 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
             if not key:
                 continue
             organisms = _organisms(kb, key, offsets, note_language,
-                                   lead if lead and _identification().match(folded, clause[0]) else None)
+                                   lead if lead and _identification().match(folded, clause[0]) else None, text)
             if not organisms:
                 statements.extend(_elliptical(doc, clause, previous, engine, words))
                 if any(pos for pos, _ in clause_results(folded, clause, None, words)):

@@ -149,6 +149,8 @@ def _longest_at(scan: _Tokens, index: int, kb: TerminologyKB, limit: int) -> tup
         if length > 1 and _NAME_BREAK.search(surface):
             continue
         key = scan.key_of(index, length)
+        if length > 1 and "," in surface and kb.tone_names.vietnamese(key):
+            continue   # no Vietnamese name has a comma: "sốt, vàng da" (fever, jaundice) is not "sốt vàng"
         cased = cased_names.get(surface.strip(), ()) if last - first <= longest_cased else ()
         hits = cased or (folded_names.get(key, ()) if kb.tone_names.agree(surface, key) else ())
         if len(surface) <= 4 and not cased and surface.isascii():
