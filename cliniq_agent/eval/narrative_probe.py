@@ -11,7 +11,9 @@ clinical usage, not from kb/) with suspicion / exclusion / result / administrati
 - ``prophylaxis``: post-exposure prophylaxis or chemoprophylaxis for the condition → nothing;
 - ``immune``: immunity by vaccination shown by serology → nothing;
 - ``excluded_contrast``: the clinician's own thought or worry, a contrast word, a test that came back negative, and
-  what it was instead, in one or two sentences ("Nos preocupaba X; sin embargo …") → nothing.
+  what it was instead, in one or two sentences ("Nos preocupaba X; sin embargo …") → nothing;
+- ``historical`` (a past episode, dated and resolved), ``exposure`` (another person's disease) and ``hearsay`` (a lay
+  guess read online or heard from a friend) → nothing.
 
 Everything is deterministic: each (condition, language) rotates through the templates and result words by index.
 """
@@ -169,11 +171,50 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
                "Lúc đầu nghĩ {dis}, nhưng {t1} {neg}; điều trị như {alt}.",
                "Có nghĩ đến {dis}, tuy nhiên {t1} và {t2} {neg}. Hóa ra là {alt}."),
     },
+    # batch 5: a past episode dated and resolved, another person's disease, a lay guess read online or heard
+    "historical": {
+        "en": ("History of {dis} in {year}, treated and resolved.", "Had {dis} as a child; no current symptoms.",
+               "PMH: {dis} ({year}), full recovery."),
+        "es": ("Antecedente de {dis} en {year}, tratado y resuelto.", "Tuvo {dis} de niño; actualmente asintomático.",
+               "{dis} en {year}, con recuperación completa."),
+        "pt": ("Antecedente de {dis} em {year}, tratado e resolvido.", "Teve {dis} na infância; sem sintomas atuais.",
+               "{dis} em {year}, recuperação completa."),
+        "fr": ("Antécédent de {dis} en {year}, traité, guéri.", "A eu {dis} dans l'enfance ; aucun symptôme actuel.",
+               "ATCD : {dis} ({year}), guérison complète."),
+        "vi": ("Tiền sử {dis} năm {year}, đã điều trị khỏi.", "Từng mắc {dis} lúc nhỏ; hiện không có triệu chứng.",
+               "{dis} năm {year}, đã hồi phục hoàn toàn."),
+    },
+    "exposure": {
+        "en": ("Brother was diagnosed with {dis} last week; patient asymptomatic, exam normal.",
+               "Coworker has {dis}; patient well, here for advice."),
+        "es": ("Al hermano le diagnosticaron {dis} la semana pasada; paciente asintomático, exploración normal.",
+               "Un compañero de trabajo tiene {dis}; paciente bien, consulta para orientación."),
+        "pt": ("O irmão foi diagnosticado com {dis} semana passada; paciente assintomático, exame normal.",
+               "Colega de trabalho com {dis}; paciente bem, vem para orientação."),
+        "fr": ("Son frère a eu un diagnostic de {dis} la semaine dernière ; patient asymptomatique, examen normal.",
+               "Un collègue est atteint de {dis} ; patient en bonne santé, consulte pour conseil."),
+        "vi": ("Anh trai được chẩn đoán {dis} tuần trước; bệnh nhân không triệu chứng, khám bình thường.",
+               "Đồng nghiệp bị {dis}; bệnh nhân khỏe, đến xin tư vấn."),
+    },
+    "hearsay": {
+        "en": ("Mother read online that the rash could be {dis}; exam fits {alt}.",
+               "Patient says a friend told him he might have {dis}; no findings, reassured."),
+        "es": ("La madre leyó en internet que podría ser {dis}; la exploración es de {alt}.",
+               "Dice que un amigo le dijo que podría tener {dis}; sin hallazgos, se tranquiliza."),
+        "pt": ("A mãe leu na internet que poderia ser {dis}; exame compatível com {alt}.",
+               "Diz que um amigo falou que ele poderia ter {dis}; sem achados, tranquilizado."),
+        "fr": ("La mère a lu sur internet que ce pourrait être {dis} ; l'examen évoque {alt}.",
+               "Il dit qu'un ami lui a dit qu'il pourrait avoir {dis} ; examen normal, rassuré."),
+        "vi": ("Mẹ đọc trên mạng nói có thể là {dis}; khám phù hợp với {alt}.",
+               "Bệnh nhân kể bạn bảo có thể bị {dis}; khám không có gì bất thường, đã trấn an."),
+    },
 }
+#: A past episode of a lifelong infection is still the infection: no ``historical`` note for these.
+LIFELONG = frozenset({"hepatitis_b", "hepatitis_c", "hiv"})
 #: Notes generated per (condition, language) for each construction.
 PER_PAIR = {"excluded": 3, "confirmed": 1, "vaccination": 2, "prophylaxis": 1, "immune": 1, "excluded_label": 1,
             "vaccine_record": 1, "excluded_versus": 1,
-            "excluded_contrast": 1}
+            "excluded_contrast": 1, "historical": 1, "exposure": 1, "hearsay": 1}
 CONSTRUCTIONS = tuple(PER_PAIR)
 
 
@@ -201,7 +242,7 @@ def _note(construction: str, cond: Condition, lang: str, n: int) -> str | None:
     fill = {"dis": _pick(names, n), "t1": _pick(tests, n), "t2": _pick(tests, n + 1),
             "neg": _pick(_words(NEG, lang), n), "neg2": _pick(_words(NEG, lang), n + 3),
             "pos": _pick(_words(POS, lang), n), "alt": _pick(ALTERNATIVES[cond.alt][lang].split("|"), n),
-            "dose": DOSE[lang].format(n=1 + n % 3), "n": str(1 + n % 3)}
+            "dose": DOSE[lang].format(n=1 + n % 3), "n": str(1 + n % 3), "year": str(2000 + n % 20)}
     if construction in ("vaccination", "vaccine_record", "prophylaxis", "immune"):
         attr = {"vaccination": "vax", "vaccine_record": "vax", "prophylaxis": "pep", "immune": "immune"}[construction]
         values = cond.get(attr, lang)
@@ -231,7 +272,8 @@ def cases(*, every: int = 1) -> list[NarrativeCase]:
                 for k in range(count):
                     n = ci * 7 + li * 3 + k * 5
                     text = _note(construction, cond, lang, n)
-                    if text is None or (construction == "confirmed" and not cond.confirm):
+                    if text is None or (construction == "confirmed" and not cond.confirm) or (
+                            construction == "historical" and cond.key in LIFELONG):
                         continue
                     group = (construction, lang)   # sampled per group, so each construction × language stays
                     seen[group] = seen.get(group, 0) + 1
