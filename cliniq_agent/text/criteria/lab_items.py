@@ -12,7 +12,7 @@ from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_s
                                                       supersedes)
 from cliniq_agent.text.criteria.lab_statements import (SYNONYM_ROW, clause_results, find_lab_statements, result_words,
                                                        test_kinds)
-from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, pending_in_sentence
+from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, named_by_test, pending_in_sentence
 from cliniq_agent.text.criteria.superseded import supersede_by_other_agent, supersede_by_other_organism
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
@@ -35,7 +35,8 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
                         and s.condition in test_kinds().conditions}
     positive = {s.condition for s in found if s.positive}
     settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
-    exclude_suspected(record, settled - positive, kb, notes)
+    exclude_suspected(record, settled - positive, kb, notes,
+                      test_names=tuple(s.span for s in found if not s.positive and named_by_test(doc.fold, s.span)))
     notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
                                             statements=found, results=clause_results, words=result_words(doc.fold)))
     notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))

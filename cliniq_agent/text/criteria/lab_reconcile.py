@@ -105,13 +105,18 @@ def _descendants(kb: TerminologyKB, code: str) -> set[str]:
     return out
 
 
-def exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str]) -> None:
+def exclude_suspected(record: CompactRecord, negative_only: set[str], kb: TerminologyKB, notes: list[str],
+                      test_names: tuple[tuple[int, int], ...] = ()) -> None:
     """A differential the note only suspected, whose test came back negative, is excluded. A negative test for a
-    group rules out each kind of it ("orthopoxvirus PCR negative" rules out a suspected mpox)."""
+    group rules out each kind of it ("orthopoxvirus PCR negative" rules out a suspected mpox). A mention that is
+    only the name of a negative test (``test_names``: "PCR coqueluche …: pas de Bordetella retrouvée") asserts
+    nothing either."""
     codes = {code for condition in negative_only for group in codes_of(kb, condition)
              for code in {group} | _descendants(kb, group)}
     for item in record.conditions:
-        suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE
+        spans = [e.span for e in item.evidence if e.span]
+        suspected = item.status == "suspected" or item.assertion is Assertion.POSSIBLE or bool(spans) and all(
+            any(lo <= span[0] and span[1] <= hi for lo, hi in test_names) for span in spans)
         if item.snomed in codes and suspected and item.assertion in (Assertion.PRESENT, Assertion.POSSIBLE):
             item.assertion = Assertion.RULED_OUT
             notes.append(f"lab statement: suspected {item.name or item.snomed} excluded by a negative test")

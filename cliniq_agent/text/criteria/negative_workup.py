@@ -38,6 +38,19 @@ def result_class_pattern(kind: str) -> regex.Pattern[str]:
     return regex.compile(row["pattern"])
 
 
+def named_by_test(folded: str, span: tuple[int, int]) -> bool:
+    """Whether a disease's name at ``span`` only names the test written right before it ("PCR coqueluche",
+    "sérologie rougeole", "IgM de la rougeole", "test nhanh sốt xuất huyết"): its result is the test's."""
+    before = folded[max(0, span[0] - 60):span[0]]
+    gap = _TEST_NAME_GAP.search(before)
+    if gap is None or gap.start() == 0:
+        return False
+    return any(m.end() == gap.start() for m in result_class_pattern("test").finditer(before, 0, gap.start()))
+
+
+_TEST_NAME_GAP = regex.compile(r"\s+(?:(?:de|du|des|d.|for|para|pour|da|do|of|tim)\s*(?:la\s+|le\s+|l.)?)?$")
+
+
 def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
     """Whether the sentence holding ``span`` says a test is still under way ("NS1 negative, IgM pending"): its
     negative results do not rule a suspicion out yet."""
@@ -46,13 +59,35 @@ def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
     return bool(result_class_pattern("pending").search(folded, start, stop.start() if stop else len(folded)))
 
 
+# a positive row that only names a specimen's place ("in stool", "dans les selles", "no sangue", "trong máu")
+_SPECIMEN_PLACE = regex.compile(r"(?:in|on|from|dans|sur|en|na|no|nas|nos|em|trong)\b")
+
+
+# a negation right after a "culture:" label: what follows is no organism found
+_NEGATION_NEXT = regex.compile(r"\s*(?:no|not|none|nothing|pas|aucune?|absence|sans|sin|ningun\w*|sem|nenhum\w*|nao|khong|neg\w*|ras)\b")
+
+
 def _negative_after(folded: str, span: tuple[int, int], found: list) -> bool:
     """A positive-looking word followed, in the same clause, by a negative result, or right after one: it only
     says where the specimen came from ("Giardia antigen in stool negative", "PCR entérovirus dans les selles non
-    détecté", "AFB negative on 3 smears", "BAAR négatifs dans les 3 crachats")."""
+    détecté", "AFB negative on 3 smears", "BAAR négatifs dans les 3 crachats"); a specimen's place after a
+    negative result of its clause says the same ("found no toxin in serum or stool", "pas de BAAR dans les
+    crachats"); so is a "culture:" label that a negation follows ("stool culture: no Salmonella … isolated")."""
+    place = bool(_SPECIMEN_PLACE.match(folded, span[0]))
+    if folded[span[0]:span[1]].rstrip().endswith(":") and _NEGATION_NEXT.match(folded, span[1]):
+        return True   # "stool culture: no Salmonella, Shigella or Campylobacter isolated": the label names nothing
     return any(not pos and ((other[0] >= span[1] and not CLAUSE_BREAK.search(folded, span[1], other[0]))
-                            or (other[1] <= span[0] and not folded[other[1]:span[0]].strip()))
+                            or (other[1] <= span[0] and not folded[other[1]:span[0]].strip())
+                            or (place and other[1] <= span[0] and not CLAUSE_BREAK.search(folded, other[1], span[0])))
                for pos, other in found)
+
+
+@lru_cache(maxsize=1)
+def _same_infection() -> frozenset[tuple[str, str]]:
+    """(test's condition, suspected condition) of the `same_infection` rows: a negative IGRA or tuberculin skin
+    test (linked to latent TB infection) is a suspected tuberculosis's own work-up."""
+    return frozenset(tuple(part.strip() for part in row["conditions"].split(">"))
+                     for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "same_infection")
 
 
 def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
@@ -105,7 +140,8 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
         if not ends:
             continue
         own = codes_of(item.snomed)
-        others = {s.result_span for s in statements if not own & codes_of(s.condition)}
+        others = {s.result_span for s in statements if not own & codes_of(s.condition)
+                  and (s.condition, item.snomed) not in _same_infection()}
         workup = _workup(folded, max(ends), results, words, others) or _workup_before(
             folded, min(e.span[0] for e in item.evidence if e.span), results, words, others)
         if workup is None:
