@@ -30,6 +30,9 @@ def reported(kb: TerminologyKB, name: str, result: str, **extra: str) -> set[str
     ("CT/NG NAAT", "C. trachomatis not detected; N. gonorrhoeae detected", GONORRHEA, {CHLAMYDIA}),
     ("CT/NG NAAT", "Neisseria gonorrhoeae: Not detected\nChlamydia trachomatis: Detected", CHLAMYDIA, {GONORRHEA}),
     ("Sputum AFB", "No acid-fast bacilli seen. Mycobacterium tuberculosis complex detected by PCR", TB, set()),
+    # upper-case reports: the genus initial's dot is not a clause end (text/initials.py, on the lower-cased text)
+    ("CT/NG NAAT", "N. GONORRHOEAE NOT DETECTED. C. TRACHOMATIS DETECTED", CHLAMYDIA, {GONORRHEA}),
+    ("CT/NG NAAT", "C. TRACHOMATIS NOT DETECTED. N. GONORRHOEAE DETECTED", GONORRHEA, {CHLAMYDIA}),
 ])
 def test_the_organism_found_is_reported_and_the_ones_ruled_out_are_not(
         kb: TerminologyKB, name: str, result: str, found: str, ruled_out: set[str]) -> None:

@@ -17,13 +17,14 @@ from cliniq_agent.reportability.config import result_terms
 from cliniq_agent.core.schema import Lab
 from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.terminology.text_links import Threshold
+from cliniq_agent.text.initials import GENUS_DOT
 
 _TITRE = regex.compile(r"^\s*1\s*:\s*(\d+)")
 _NUMBER = regex.compile(r"^\s*(\d+(?:[.,]\d+)?)")
 _UNIT_FOLD = {"µ": "u", "μ": "u", "mcg": "ug"}
 # Sentence or list ends inside one result value ("No Salmonella isolated. Shigella sonnei isolated"); a point
-# between digits is a decimal, and one after a lone letter abbreviates a genus ("C. trachomatis", "E. coli").
-_CLAUSE_END = regex.compile(r"(?<!\d|\b\p{L})\.(?!\d)|;|\n")
+# between digits is a decimal, and a genus initial's ("C. trachomatis", "E. coli") is text/initials.py's rule.
+_CLAUSE_END = regex.compile(rf"(?!{GENUS_DOT})(?<!\d)\.(?!\d)|;|\n")
 
 
 class Positivity(str, Enum):
@@ -122,6 +123,14 @@ class FoundClauses(NamedTuple):
     mixed: bool
 
 
+def _clauses(text: str) -> list[str]:
+    """``text`` cut at its clause ends, found on the lower-cased text so an upper-case report's genus initial
+    ("N. GONORRHOEAE NOT DETECTED") stays with its epithet."""
+    cuts = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text.lower())]
+    starts, ends = [0] + [end for _, end in cuts], [start for start, _ in cuts] + [len(text)]
+    return [text[a:b] for a, b in zip(starts, ends)]
+
+
 def found_clauses(lab: Lab) -> FoundClauses:
     """The parts of a result text that may name a found organism: the whole text when it is not a negative /
     pending / unclear statement; else, when it is mixed (found in one clause, not found in another, and no coded
@@ -134,7 +143,7 @@ def found_clauses(lab: Lab) -> FoundClauses:
         return FoundClauses([lab.result or ""], False)   # no clause of it reads negative either
     if lab.result_code and lab.result_code.strip() in result_terms().snomed:
         return FoundClauses([], False)
-    clauses = [part for part in _CLAUSE_END.split(lab.result or "") if part.strip()]
+    clauses = [part for part in _clauses(lab.result or "") if part.strip()]
     classes = [_word_class(clause) for clause in clauses]
     if len(clauses) < 2 or "positive" not in classes or "negative" not in classes:
         return FoundClauses([], False)
