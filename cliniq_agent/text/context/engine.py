@@ -26,6 +26,7 @@ from .rules import ANY_LANGUAGE, LANGUAGES, Category, Direction, RuleSet, load_r
 
 _LIST_TOKEN = regex.compile(r"\w+|[&/]")
 _CLAUSE_REST = regex.compile(r"[^.;:\n]{0,80}")   # the rest of a clause after a target (list continuation)
+_PARENTHESISED = regex.compile(r"\([^()\n]*\)")
 _GLUED = regex.compile(r"[\s-]{1,2}")      # a product name, then the mention ("Imovax Rabies")
 _PAREN_OPEN = regex.compile(r"\s*\(\s*")   # a mention, then "(" and a product name (rules flagged paren)
 # header categories whose line is a list that a later clause stating a finding leaves ("Vaccines: …; measles IgM
@@ -230,7 +231,8 @@ class ContextEngine:
                     return True
         if not hit.rule.clause:
             return False
-        between = doc.text.folded[lo:hi]
+        # a comma inside parentheses lists what the name's result is about ("syphilis (RPR, TPHA) negative")
+        between = _PARENTHESISED.sub(lambda m: " " * len(m.group()), doc.text.folded[lo:hi])
         comma = between.rfind(",")
         if comma < 0:
             return False
