@@ -219,6 +219,7 @@ def _across_comma(folded: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 _POINTS_AHEAD = regex.compile(r"\s*(?:[:(]|(?:for|to|para|pour|a|au|aux|voi|com|con|de)\b)")
 # a result word between a determiner and the organism qualifies it ("a negative orthopoxvirus PCR", "two negative AFB
 # smears", "una IgM ... ": an adjective of the test), unlike an exclusion that closes the disease before it
+_JOINER = regex.compile(r"→|->|=>|[—–]|\s-\s")   # "X negative → Y", "X negative - Y": the next statement
 _DETERMINER_BEFORE = regex.compile(r"(?:^|[.;:,(]|\b(?:a|an|the|one|two|three|both|repeat|repeated|another|un|una|um|uma|une|dos|las|los|os|as|les|deux|trois|hai|ba))\s*$")
 
 
@@ -228,10 +229,16 @@ def _own_results(folded: str, span: tuple[int, int],
     that does not point ahead ("measles ruled out rubella IgM positive", "dengue descartado chikungunya PCR
     positivo": the exclusion closes the previous disease) then belongs to the disease before it. A result that
     points ahead ("positive for", "negative:", "dương tính với") or qualifies it after a determiner ("a negative
-    orthopoxvirus PCR from two lesions") stays the organism's."""
+    orthopoxvirus PCR from two lesions") stays the organism's. A colon points ahead only to a list: an organism with
+    a result of its own after it starts a new statement ("sérologie dengue négative : leptospirose confirmée par PCR",
+    "IgM negative: rubella IgM positive": the competing diagnosis); an arrow or a spaced dash after a result word
+    always does ("PCR Ehrlichia négative → babésiose", "NS1 negative - in fact leptospirosis")."""
     def ahead(result: tuple[int, int]) -> bool:
         return bool(_POINTS_AHEAD.match(folded, result[1])) or (
             not folded[result[1]:span[0]].strip() and bool(_DETERMINER_BEFORE.search(folded, max(0, result[0] - 12), result[0])))
+    if any(r[1][0] >= span[1] for r in results):
+        results = [r for r in results if r[1][0] >= span[1] or not folded[r[1][1]:span[0]].lstrip().startswith(":")]
+    results = [r for r in results if r[1][0] >= span[1] or not _JOINER.search(folded, r[1][1], span[0])]
     trailing = [r for r in results if r[1][0] >= span[1] and not ahead(r[1])]
     if not trailing:
         return results

@@ -5,7 +5,10 @@ lab_statements.py excludes a suspected condition whose own organism is reported 
 the tests. A condition the note only suspected (certainty "suspected" or POSSIBLE) is marked RULED_OUT when the
 work-up after it reports a test (kb/criteria/result_statements.tsv, class `test`) with a negative result word, no
 positive result word, and the note has no positive result for that condition. A negative result that belongs to
-another organism's statement ("rubella IgM negative") does not count.
+another organism's statement ("rubella IgM negative") does not count, nor does a positive result written after
+another disease the note names once the suspicion's tests came back negative: it is that disease's result, the
+competing diagnosis ("Coqueluche évoquée, PCR négative ; en fait tuberculose pulmonaire, BAAR positifs", "Dengue
+suspected, serology negative: leptospirosis confirmed by PCR").
 
 The work-up is the rest of the suspicion's sentence when that sentence gives a test result; only a sentence that
 gives none ("Concern for meningococcal sepsis.") reaches into the next one. A sentence that says its test was
@@ -90,7 +93,16 @@ def _same_infection() -> frozenset[tuple[str, str]]:
                      for row in kb_table("criteria", "result_statements.tsv") if row["class"] == "same_infection")
 
 
-def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
+def _attributed_elsewhere(found: list, named: list[tuple[int, int]]) -> list:
+    """``found`` without the positive result words that follow another named disease written after a negative
+    result of the work-up ("PCR négative ; en fait tuberculose, BAAR positifs"): they are that disease's."""
+    negatives = [span for pos, span in found if not pos]
+    return [(pos, span) for pos, span in found
+            if not (pos and any(n[1] <= m[0] and m[1] <= span[0] for n in negatives for m in named))]
+
+
+def _workup(folded: str, start: int, results, words, others: set,
+            named: list[tuple[int, int]] = ()) -> tuple[tuple[int, int], list] | None:
     """The window of the work-up after a suspicion ending at ``start`` and its result words (positive?, span),
     those of other organisms' statements left out: the rest of the sentence if it gives a test result,
     else that and the next sentence; None when neither names a test with a result."""
@@ -102,12 +114,14 @@ def _workup(folded: str, start: int, results, words, others: set) -> tuple[tuple
             continue
         found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
         found = [(pos, span) for pos, span in found if not (pos and _negative_after(folded, span, found))]
+        found = _attributed_elsewhere(found, named)
         if found:
             return window, found
     return None
 
 
-def _workup_before(folded: str, start: int, results, words, others: set) -> tuple[tuple[int, int], list] | None:
+def _workup_before(folded: str, start: int, results, words, others: set,
+                   named: list[tuple[int, int]] = ()) -> tuple[tuple[int, int], list] | None:
     """The sentence before the suspicion's, when the suspicion's own sentence says a test was ordered for it
     (class ``requested``: "La PCR est revenue négative. Elle avait été demandée pour une suspicion de coqueluche"):
     that test's result, given first, is the suspicion's work-up; None otherwise."""
@@ -120,6 +134,7 @@ def _workup_before(folded: str, start: int, results, words, others: set) -> tupl
         return None
     found = [(pos, span) for pos, span in results(folded, window, None, words) if span not in others]
     found = [(pos, span) for pos, span in found if not (pos and _negative_after(folded, span, found))]
+    found = _attributed_elsewhere(found, named)
     return (window, found) if found else None
 
 
@@ -140,10 +155,16 @@ def exclude_by_negative_workup(doc: TextDoc, record: CompactRecord, *, positive:
         if not ends:
             continue
         own = codes_of(item.snomed)
+        same = _same_infection()
         others = {s.result_span for s in statements if not own & codes_of(s.condition)
-                  and (s.condition, item.snomed) not in _same_infection()}
-        workup = _workup(folded, max(ends), results, words, others) or _workup_before(
-            folded, min(e.span[0] for e in item.evidence if e.span), results, words, others)
+                  and (s.condition, item.snomed) not in same}
+        named = [e.span for c in record.conditions if c.snomed and not own & codes_of(c.snomed)
+                 and (c.snomed, item.snomed) not in same
+                 and c.assertion in (Assertion.PRESENT, Assertion.POSSIBLE) for e in c.evidence if e.span]
+        named += [s.span for s in statements if s.positive and not own & codes_of(s.condition)
+                  and (s.condition, item.snomed) not in same]
+        workup = _workup(folded, max(ends), results, words, others, named) or _workup_before(
+            folded, min(e.span[0] for e in item.evidence if e.span), results, words, others, named)
         if workup is None:
             continue
         window, found = workup
