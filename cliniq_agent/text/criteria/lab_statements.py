@@ -23,6 +23,7 @@ from cliniq_agent.terminology import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
 from cliniq_agent.text.criteria.disease_names import disease_names, without_breakthrough
 from cliniq_agent.text.criteria.sentences import STOP, pieces_between
+from cliniq_agent.text.criteria.negative_workup import SPECIMEN_PLACE
 from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_literals
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
@@ -293,6 +294,10 @@ def find_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], *, en
                            or _closing_results(folded, clause, words)]
                 results = [r for r in results if r[2] <= _MAX_TOKENS_APART and not _names_the_test(folded, span, r[1])]
                 results = _own_results(folded, span, results)
+                # a specimen's place ("en orina", "in urine") before a negative result of its clause is no finding:
+                # "antígeno de Legionella en orina no detectado"
+                results = [r for r in results if not (r[0] and SPECIMEN_PLACE.match(folded, r[1][0]) and any(
+                    not other[0] and other[1][0] >= r[1][1] for other in results))]
                 if not results:
                     continue
                 # nearest first; on a tie one not across a comma ("CT negative, NG positive": NG's is "positive"),

@@ -63,7 +63,7 @@ def pending_in_sentence(folded: str, span: tuple[int, int]) -> bool:
 
 
 # a positive row that only names a specimen's place ("in stool", "dans les selles", "no sangue", "trong máu")
-_SPECIMEN_PLACE = regex.compile(r"(?:in|on|from|dans|sur|en|na|no|nas|nos|em|trong)\b")
+SPECIMEN_PLACE = regex.compile(r"(?:in|on|from|dans|sur|en|na|no|nas|nos|em|trong)\b")
 
 
 # a negation right after a "culture:" label: what follows is no organism found
@@ -76,7 +76,7 @@ def _negative_after(folded: str, span: tuple[int, int], found: list) -> bool:
     détecté", "AFB negative on 3 smears", "BAAR négatifs dans les 3 crachats"); a specimen's place after a
     negative result of its clause says the same ("found no toxin in serum or stool", "pas de BAAR dans les
     crachats"); so is a "culture:" label that a negation follows ("stool culture: no Salmonella … isolated")."""
-    place = bool(_SPECIMEN_PLACE.match(folded, span[0]))
+    place = bool(SPECIMEN_PLACE.match(folded, span[0]))
     if folded[span[0]:span[1]].rstrip().endswith(":") and _NEGATION_NEXT.match(folded, span[1]):
         return True   # "stool culture: no Salmonella, Shigella or Campylobacter isolated": the label names nothing
     return any(not pos and ((other[0] >= span[1] and not CLAUSE_BREAK.search(folded, span[1], other[0]))
