@@ -43,6 +43,13 @@ def tones_agree(surface: str, written: str) -> bool:
     return not any(marks) or marks == _marks(written)
 
 
+def ends_in_marked_letter(surface: str) -> bool:
+    """Does ``surface`` end in a one-letter word with a mark? No name does: French "hépatite à CMV" (hepatitis
+    caused by CMV) folds to the letters of "hépatite A", whose last word is the plain letter."""
+    words = _WORD.findall(unicodedata.normalize("NFD", surface))
+    return bool(words) and len(words[-1]) > 1 and len([ch for ch in words[-1] if ch not in _MARKS]) == 1
+
+
 class ToneNames:
     """Folded name keys that only Vietnamese names produce, with those names as written."""
 
@@ -57,6 +64,8 @@ class ToneNames:
 
     def agree(self, surface: str, key: str) -> bool:
         """May ``surface`` (whose folded key is ``key``) be read as the name(s) of that key?"""
+        if ends_in_marked_letter(surface):
+            return False
         written = self._names.get(key)
         if written is None:
             return True
@@ -69,6 +78,8 @@ class ToneNames:
         of that key? In text written with marks (``marked_text``) the name must carry its own: "soi" in "soi rạch
         da" (a skin-slit smear) is not "sởi" (measles), "lâu" is not "lậu". Text typed without any marks is read
         as folded, the pattern's own context deciding."""
+        if ends_in_marked_letter(surface):
+            return False
         written = self._names.get(key)
         if written is None:
             return True

@@ -28,7 +28,7 @@ from cliniq_agent.text.context.prefilter import LiteralOccurrences, required_lit
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
 from cliniq_agent.terminology.prefix_index import PrefixIndex
-from cliniq_agent.terminology.tones import has_marks
+from cliniq_agent.terminology.tones import ends_in_marked_letter, has_marks
 
 # clause ends: ; newline, a sentence stop (sentences.py: not after "E.", a digit or a genus's "sp." / "spp."), a comma
 # (not right after a sign glued to a test abbreviation: "CT+, GC-" is one list of results; nor between a result
@@ -170,6 +170,8 @@ def _organisms(kb: TerminologyKB, key: str, offsets: list[int], language: Callab
                           link.use == "dx",
                           (where[required.start()], where[required.end() - 1] + 1) if required else None))
     for condition, (lo, hi) in disease_names(kb).find(key, language, unexcluded):   # after the text_links rows: they win a tie
+        if text and ends_in_marked_letter(text[offsets[lo]:offsets[hi - 1] + 1]):   # "hépatite à EBV" (tones.py)
+            continue
         found.append((condition, (offsets[lo], offsets[hi - 1] + 1), SYNONYM_ROW, True, None))
     found.sort(key=lambda f: (f[1][0], -(f[1][1] - f[1][0])))
     kept: list[tuple[str, tuple[int, int], int, bool, tuple[int, int] | None]] = []
