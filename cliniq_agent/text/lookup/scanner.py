@@ -62,6 +62,18 @@ def _setting_before() -> regex.Pattern[str]:
     return regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(w) for w in words) + r")" + link + r"\s*$")
 
 
+@lru_cache(maxsize=1)
+def _complements() -> dict[str, regex.Pattern[str]]:
+    """Folded name -> what, right after it, makes it name another target (kb/lookup/name_complements.tsv)."""
+    return {fold(row["name"]): regex.compile(row["complement"]) for row in kb_table("lookup", "name_complements.tsv")}
+
+
+def _other_target_after(text: str, span: tuple[int, int]) -> bool:
+    """"séropositive pour la toxoplasmose": the words after the name point it at another agent."""
+    complement = _complements().get(fold(text[span[0]:span[1]]))
+    return complement is not None and bool(complement.match(fold(text[span[1]:span[1] + 60])))
+
+
 # a name never runs over a dash, a semicolon or a bar between its words ("PHIẾU KHÁM BỆNH — PHÒNG KHÁM" is not
 # the Vietnamese "bệnh phong")
 _NAME_BREAK = regex.compile(r"\s[-\u2013\u2014]+\s|[\u2013\u2014;|]")
@@ -211,6 +223,8 @@ def _mention(text: str, span: tuple[int, int], system: str, code: str, kb: Termi
         if condition is None:
             return None
         if _analyte_pattern().match(fold(text[span[1]: span[1] + 40])):
+            return None
+        if _other_target_after(text, span):
             return None
         if _setting_before().search(fold(text[max(0, span[0] - 50): span[0]])):
             return None
