@@ -36,6 +36,7 @@ from cliniq_agent.rag import CodeIndex
 from cliniq_agent.rag.retrieval import CodeHit
 from cliniq_agent.terminology.catalog import TerminologyKB
 from cliniq_agent.text.context import ContextEngine
+from cliniq_agent.text.criteria.lab_items import settle_later_suspicions
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.lookup.species import other_species
 from cliniq_agent.trace import traced
@@ -167,11 +168,14 @@ def ground_step(state: AgentState) -> dict[str, Any]:
     for work in state["work"]:
         job = work.job
         record, job_dropped = ground(job.doc, work.candidates)
+        # a suspicion only the code index read gets the work-up rules the criteria tier gave the others
+        settled = settle_later_suspicions(job.doc, record, job.base.record, job.regions,
+                                          engine=ContextEngine.default())
         if job.only is not None:
             job_dropped = [d for d in job_dropped if d.kind == job.only]
         report = AgentReport(producer=job.producer, locator=job.locator, model=spec.model_path.name if spec else None,
                              candidates=work.candidates, turns=work.turns)
-        drafts += [job.base, job_draft(job, record, [*notes, *_notes(report)])]
+        drafts += [job.base, job_draft(job, record, [*notes, *_notes(report), *settled])]
         dropped += job_dropped
         reports.append(report)
     return {"drafts": drafts, "excluded_upstream": dropped, "agent_reports": reports}

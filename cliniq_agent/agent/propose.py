@@ -24,6 +24,8 @@ from cliniq_agent.text.tiers import coded_spans
 _SENTENCE = regex.compile(r"[^.!?\n]+[.!?]?")
 _SENTENCE_FALLBACK = 200   # characters of context when a position starts no sentence
 _TRIM = " ,:;-–—()[]\"'"
+_DIAGNOSIS_END = regex.compile(r",|:(?=\s)")   # where a diagnosis phrase ends: its details follow
+_COMMA = regex.compile(",")
 _LEADING_FILLER = regex.compile(r"^(?:(?:a|an|the|of|with|for|active|acute|chronic|likely|probable|possible|suspected|"
                                 r"presumed|confirmed|el|la|los|las|un|una|de|do|da|o|a|le|les|du|des|une)\s+)+")
 
@@ -113,10 +115,15 @@ def propose(text: str | TextDoc, regions: list[tuple[int, int]], covered: list[t
 
 def _phrase_span(text: str, span: tuple[int, int], max_words: int, *, cut_at_comma: bool = False) -> tuple[int, int] | None:
     """The phrase itself: at most ``max_words`` words, without fillers; a diagnosis ends at its first
-    comma ("brucellosis, awaiting serology" → "brucellosis")."""
+    comma ("brucellosis, awaiting serology" → "brucellosis") or at a colon that opens its details
+    ("Suspected tuberculous pleuritis: ADA elevated at 85 U/L" → "tuberculous pleuritis"; not a label opening its
+    line, "Medications: oseltamivir")."""
     start, end = span
-    if cut_at_comma and "," in text[start:end]:
-        end = start + text[start:end].index(",")
+    if cut_at_comma:
+        # a colon ends it only after the phrase's first words on its line: "Medications: oseltamivir" is a label
+        opens_line = not text[text.rfind("\n", 0, start) + 1:start].strip()
+        stop = (_COMMA if opens_line else _DIAGNOSIS_END).search(text, start, end)
+        end = stop.start() if stop else end
     words = list(regex.finditer(r"\S+", text[start:end]))
     if not words:
         return None

@@ -42,6 +42,8 @@ CLAUSE_BREAK = regex.compile(r";|[.!?](?=\s|$)")
 #: a numbered list item opening a segment ("2) dengue - NS1 negative"; segment.py cuts before each number)
 _LIST_ITEM = regex.compile(r"\d{1,2}[.)][ \t]+")
 # a sentence that opens with a label of its own ("Frottis : ...", "Diagnosis: ...") ends a header's inline list
+# the parenthesis right after a listed item, which gives that item's own verdict ("COVID-19 (retenue, PCR positive)")
+_ITEM_NOTE = regex.compile(r"[ \t]*\(([^()\n]{1,80})\)")
 _NEXT_LABEL = regex.compile(r"[.!?]\s+[^\W\d][^\W\d' /-]{0,40}?\s*:(?!\S)")
 # lead-in categories that reach every item of the numbered list they introduce ("Differential: 1) ... 2) ...",
 # "Not detected: 1. measles 2. rubella")
@@ -260,6 +262,8 @@ class ContextEngine:
                 label = _NEXT_LABEL.search(doc.text.folded, scope.header[1], scope.end)
                 if label is not None and label.start() < fs:   # "DDx: X vs Y. Smear: ... Diagnosis: X"
                     continue
+                if scope.rule.category is not Category.VACCINATION and self._item_finding(doc, fe):
+                    continue   # "DDx: influenza (excluded), COVID-19 (confirmed, PCR positive)"
             distance = doc.tokens_between(scope.header[1], fs)
             found.append(self._modifier(doc, scope.rule.category, scope.rule.id, scope.header, distance))
         for quote in reversed(list(doc.quote_index.containing(fs))):
@@ -283,6 +287,15 @@ class ContextEngine:
             if any(rule.compiled.search(folded, c_lo, c_hi) for rule in self._finding_rules):
                 return brk.start()
         return None
+
+    def _item_finding(self, doc: DocAnalysis, fe: int) -> bool:
+        """Whether the parenthesis right after a listed item (folded end ``fe``) states a finding of its own: the
+        item's verdict ("COVID-19 (retenue, PCR positive)", "rubella (IgM positive)") settles it, so the list's
+        header (a differential, a rule-out list; not a vaccine list, whose "anti-HBs positive" is immunity) no longer
+        makes it possible."""
+        note = _ITEM_NOTE.match(doc.text.folded, fe)
+        return note is not None and any(rule.compiled.search(doc.text.folded, *note.span(1))
+                                        for rule in self._finding_rules)
 
     def finding_clause_start(self, text: str | TextDoc, start: int, end: int) -> int | None:
         """Original offset of the first ";" / sentence stop in ``text[start:end]`` after which a clause states a

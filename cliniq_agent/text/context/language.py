@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from cliniq_agent.text.initials import GENUS_DOT
+
 if TYPE_CHECKING:
     from .rules import RuleSet
     from .textfold import FoldedText
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
 DEFAULT_LANGUAGE = "en"
 ORDER: tuple[str, ...] = ("en", "es", "pt", "fr", "vi")  # tie-break order
 WORD = regex.compile(r"\w+")
+# the words that count as language cues: every word but a genus initial ("E." of "E. coli" is no Portuguese "e",
+# and): "Non-meningococcal sepsis: blood cultures grew E. coli." read as Portuguese lost its English triggers
+CUE_WORD = regex.compile(rf"\w++(?!{GENUS_DOT})")
 
 
 @dataclass(slots=True)
@@ -70,7 +75,7 @@ def segment_language_scores(ft: FoldedText, segments: list[tuple[int, int]], sta
     if not segments:
         return scores
     index = ruleset.cues.word_index()
-    for match in WORD.finditer(ft.folded):
+    for match in CUE_WORD.finditer(ft.folded):
         entries = index.get(match.group())
         if entries:
             seg = bisect_right(starts, match.start()) - 1
@@ -117,7 +122,7 @@ def clause_languages(ft: FoldedText, segments: list[tuple[int, int]], scores: li
                 continue
             clause = ft.folded[clause_start:clause_end]
             clause_scores = ruleset.cues.score(ft.original[ft.orig_offset(clause_start):ft.orig_offset(clause_end)],
-                                               WORD.findall(clause))
+                                               CUE_WORD.findall(clause))
             best = best_language(clause_scores, language)
             strong = clause_scores[best] >= _SEGMENT_OVERRIDE_MIN and clause_scores[best] > 2 * clause_scores[language]
             runs.append((clause_start, clause_end))

@@ -13,9 +13,46 @@ from cliniq_agent.text.criteria.lab_reconcile import (codes_of, coded, exclude_s
 from cliniq_agent.text.criteria.lab_statements import (SYNONYM_ROW, clause_results, find_lab_statements, result_words,
                                                        test_kinds)
 from cliniq_agent.text.criteria.negative_workup import exclude_by_negative_workup, named_by_test, pending_in_sentence
-from cliniq_agent.text.criteria.superseded import supersede_by_other_agent, supersede_by_other_organism
+from cliniq_agent.text.criteria.superseded import settle_superseded, supersede_by_other_agent, supersede_by_other_organism
 from cliniq_agent.text.doc import TextDoc
 from cliniq_agent.text.spanindex import SpanIndex
+
+
+def read_statements(doc: TextDoc, spans: list[tuple[int, int]], *, engine: ContextEngine, kb: TerminologyKB) -> list:
+    """The note's lab statements in ``spans``, with those a group of tests shares ("GC/CT NAAT: negative")."""
+    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not other_disease(doc.fold, s)]
+    return found + group_statements(doc, found)
+
+
+def settle_suspicions(doc: TextDoc, record: CompactRecord, found: list, kb: TerminologyKB) -> list[str]:
+    """The work-up rules over the only-suspected conditions of ``record``, given the note's lab statements
+    ``found``: a negative test of the condition's own organism, a negative work-up after the suspicion
+    (negative_workup.py), another organism's or a non-reportable agent's positive result that replaces it
+    (superseded.py). One trace note each."""
+    notes: list[str] = []
+    positive = {s.condition for s in found if s.positive}
+    settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
+    exclude_suspected(record, settled - positive, kb, notes,
+                      test_names=tuple(s.span for s in found if not s.positive and named_by_test(doc.fold, s.span)))
+    notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
+                                            statements=found, results=clause_results, words=result_words(doc.fold)))
+    notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))
+    notes.extend(supersede_by_other_agent(doc, record, clause_results, result_words(doc.fold)))
+    return notes
+
+
+def settle_later_suspicions(doc: TextDoc, record: CompactRecord, base: CompactRecord, spans: list[tuple[int, int]],
+                            *, engine: ContextEngine, kb: TerminologyKB | None = None) -> list[str]:
+    """The work-up rules (``settle_suspicions``, then superseded.settle_superseded) over the suspected conditions of
+    ``record`` that a tier after the criteria tier found (the code index: "Suspected hantavirus cardiopulmonary
+    syndrome; hantavirus IgM and IgG negative"), so that a suspicion's work-up counts whatever tier read its name.
+    ``base``: what the earlier tiers found, read as the note's other conditions and left unchanged."""
+    if not any(c.status == "suspected" or c.assertion is Assertion.POSSIBLE for c in record.conditions):
+        return []
+    kb = kb or TerminologyKB.load()
+    work = CompactRecord(conditions=[*(c.model_copy() for c in base.conditions), *record.conditions])
+    notes = settle_suspicions(doc, work, read_statements(doc, spans, engine=engine, kb=kb), kb)
+    return notes + settle_superseded(doc, work)
 
 
 def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], record: CompactRecord, *,
@@ -29,18 +66,10 @@ def extract_lab_statements(text: str | TextDoc, spans: list[tuple[int, int]], re
     skip_index = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
                             for item in getattr(record, name) if coded(item) for e in item.evidence if e.span])
     seen: set[tuple[str, bool]] = set()
-    found = [s for s in find_lab_statements(doc, spans, engine=engine, kb=kb) if not other_disease(doc.fold, s)]
-    found += group_statements(doc, found)
+    found = read_statements(doc, spans, engine=engine, kb=kb)
     negative_current = {s.condition for s in found if not s.positive and s.test == "current"
                         and s.condition in test_kinds().conditions}
-    positive = {s.condition for s in found if s.positive}
-    settled = {s.condition for s in found if not s.positive and not pending_in_sentence(doc.fold, s.result_span)}
-    exclude_suspected(record, settled - positive, kb, notes,
-                      test_names=tuple(s.span for s in found if not s.positive and named_by_test(doc.fold, s.span)))
-    notes.extend(exclude_by_negative_workup(doc, record, positive=positive, codes_of=lambda c: codes_of(kb, c),
-                                            statements=found, results=clause_results, words=result_words(doc.fold)))
-    notes.extend(supersede_by_other_organism(doc, record, found, lambda c: codes_of(kb, c)))
-    notes.extend(supersede_by_other_agent(doc, record, clause_results, result_words(doc.fold)))
+    notes.extend(settle_suspicions(doc, record, found, kb))
     present = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
     for statement in found:
         if statement.positive and statement.test == "persisting" and statement.condition in negative_current:

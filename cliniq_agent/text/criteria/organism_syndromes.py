@@ -4,8 +4,9 @@
 Clinicians name the infection by its organism and its clinical form rather than by the code list's disease name
 ("listeriosis", "Lyme disease"), so the lookup tier finds no name. A syndrome word of kb/criteria/syndrome_words.tsv
 written next to an organism (before it in English, after a connector in the other languages and in "meningitis due
-to") that kb/reportability/text_links.tsv links to a reportable condition the way it links a diagnosis display
-(dx / any rows, with their exclusions and required words) names that condition. The ConText engine must assert the
+to", or as an adjective after the syndrome in es/fr/pt: "artrite séptica gonocócica") that
+kb/reportability/text_links.tsv links to a reportable condition the way it links a diagnosis display (dx / any
+rows, with their exclusions and required words) names that condition. The ConText engine must assert the
 organism for the patient (a ruled-out, negated, family or planned mention adds nothing).
 """
 
@@ -27,16 +28,18 @@ from cliniq_agent.text.spanindex import SpanIndex
 _TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*\.?")
 _CLAUSE_STOP = regex.compile(r"[,;:()\n]|" + STOP)
 _MAX_ORGANISM_TOKENS = 4
+_MAX_ADJECTIVE_DISTANCE = 3   # "arthrite septique gonococcique": the organism's adjective among the next three words
 # the generic words ("infection", "disease") name a diagnosis only where the note has named none yet
 _GENERIC = regex.compile(r"(?:infection|disease|infeccion|infeccao|nhiem\s+trung|nhiem\s+khuan|benh)\b")
 
 
 @lru_cache(maxsize=1)
-def _syndromes() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
-    """(organism-first syndromes, syndrome-first syndromes with their connector), all languages."""
-    first = [row["pattern"] for row in kb_table("criteria", "syndrome_words.tsv") if row["position"] == "organism_first"]
-    after = [row["pattern"] for row in kb_table("criteria", "syndrome_words.tsv") if row["position"] == "syndrome_first"]
-    return (regex.compile(r"\b(?:" + "|".join(first) + r")\b"), regex.compile(r"\b(?:" + "|".join(after) + r")\b"))
+def _syndromes() -> tuple[regex.Pattern[str], ...]:
+    """(organism-first syndromes, syndrome-first syndromes with their connector, syndromes an organism's adjective
+    follows, the connectors that end the adjective's search), all languages."""
+    rows = kb_table("criteria", "syndrome_words.tsv")
+    return tuple(regex.compile(r"\b(?:" + "|".join(row["pattern"] for row in rows if row["position"] == position) + r")\b")
+                 for position in ("organism_first", "syndrome_first", "organism_adjective", "adjective_stop"))
 
 
 def _tokens_before(folded: str, lo: int, at: int) -> int:
@@ -52,6 +55,17 @@ def _tokens_after(folded: str, at: int, hi: int) -> int:
     end = stop.start() if stop else hi
     tokens = list(_TOKEN.finditer(folded, at, end))[:_MAX_ORGANISM_TOKENS]
     return tokens[-1].end() if tokens else at
+
+
+def _words_after(folded: str, at: int, hi: int, connector: regex.Pattern[str]) -> list[tuple[int, int]]:
+    """The spans of the next few words after ``at`` in the same clause, up to a connector ("por", "à", "de")."""
+    stop = _CLAUSE_STOP.search(folded, at, hi)
+    words = []
+    for token in list(_TOKEN.finditer(folded, at, stop.start() if stop else hi))[:_MAX_ADJECTIVE_DISTANCE]:
+        if connector.fullmatch(token.group()):
+            break
+        words.append(token.span())
+    return words
 
 
 def _linked(kb: TerminologyKB, phrase: str, syndrome: str) -> list[str]:
@@ -70,7 +84,7 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
     """Conditions named as organism + syndrome inside ``spans``, skipping mentions an earlier tier coded."""
     doc = TextDoc.of(text)
     text, folded = doc.text, doc.fold
-    first, after = _syndromes()
+    first, after, adjective, stop = _syndromes()
     coded = SpanIndex([e.span for name in CompactRecord.ITEM_LISTS if name != "vitals"
                        for item in getattr(record, name) for e in item.evidence if e.span])
     have = {c.snomed for c in record.conditions if c.snomed and c.assertion is Assertion.PRESENT}
@@ -85,6 +99,9 @@ def find_organism_syndromes(text: str | TextDoc, spans: list[tuple[int, int]], r
             end = _tokens_after(folded, match.end(), hi)
             if end > match.end():
                 found.append(((match.end(), end), match.span()))
+        for match in adjective.finditer(folded, lo, hi):   # the next words that name an organism themselves
+            found += [(token, match.span()) for token in _words_after(folded, match.end(), hi, stop)
+                      if kb.text_links.match(text[token[0]:token[1]], "dx")]
         for organism, syndrome_span in found:
             organism = _trim(text, _next_to_syndrome(doc, engine, organism, organism[1] <= syndrome_span[0], (lo, hi)))
             if organism is not None:
