@@ -329,10 +329,11 @@ def _identification() -> regex.Pattern[str]:
 
 def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStatement], engine: ContextEngine,
                 words: LiteralOccurrences) -> list[LabStatement]:
-    """A clause that names a test of current infection and a negative result but no organism ("…, RNA not
-    detected", "…, IgM négative", "…, surface antigen negative") continues the organism of the line's previous
-    statement: serology panels are written as one organism followed by its markers. Only negative results are
-    carried over: they are what tells a resolved or past infection (a reactive persisting marker) from a case."""
+    """A clause that names a test of current infection and a result but no organism ("…, RNA not detected",
+    "…, IgM négative", "…, surface antigen negative", "NS1 negative, IgM positive") continues the organism of the
+    line's previous statement: serology panels are written as one organism followed by its markers. A negative
+    carried over tells a resolved or past infection (a reactive persisting marker) from a case; a positive one only
+    keeps the suspicion its organism's negative test would rule out (it makes no lab item: ``inherited``)."""
     folded = doc.fold
     if not previous:
         return []
@@ -345,15 +346,18 @@ def _elliptical(doc: TextDoc, clause: tuple[int, int], previous: list[LabStateme
         return []
     results = [(pos, s) for pos, s in clause_results(folded, clause, verdict.language, words)
                if _tokens_between(folded, test.span(), s) <= _MAX_TOKENS_APART]
-    if not results or any(pos for pos, _ in results):
+    if not results or len({pos for pos, _ in results}) > 1:
         return []
-    result_span = min(results, key=lambda r: _tokens_between(folded, test.span(), r[1]))[1]
+    positive, result_span = min(results, key=lambda r: _tokens_between(folded, test.span(), r[1]))
+    adjacent = not (folded[clause[0]:test.start()].strip(" ,") or folded[previous[-1].result_span[1]:clause[0]].strip(" ,"))
+    if positive and not adjacent:
+        return []   # a positive continues only the marker list right before it ("NS1 negative, IgM positive")
     out, seen = [], set()
     for statement in previous:
         if statement.condition in seen:
             continue
         seen.add(statement.condition)
         out.append(LabStatement(condition=statement.condition, span=test.span(), result_span=result_span,
-                                positive=False, row=statement.row, test="current", disease_name=False,
+                                positive=positive, row=statement.row, test="current", disease_name=False,
                                 inherited=True))
     return out
