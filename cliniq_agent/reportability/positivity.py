@@ -17,6 +17,7 @@ from cliniq_agent.reportability.config import result_terms
 from cliniq_agent.core.schema import Lab
 from cliniq_agent.terminology.normalize import fold_key
 from cliniq_agent.terminology.text_links import Threshold
+from cliniq_agent.text.criteria.sentences import pieces_between
 from cliniq_agent.text.initials import GENUS_DOT
 
 _TITRE = regex.compile(r"^\s*1\s*:\s*(\d+)")
@@ -126,9 +127,10 @@ class FoundClauses(NamedTuple):
 def _clauses(text: str) -> list[str]:
     """``text`` cut at its clause ends, found on the lower-cased text so an upper-case report's genus initial
     ("N. GONORRHOEAE NOT DETECTED") stays with its epithet."""
-    cuts = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text.lower())]
-    starts, ends = [0] + [end for _, end in cuts], [start for start, _ in cuts] + [len(text)]
-    return [text[a:b] for a, b in zip(starts, ends)]
+    lowered = text.lower()
+    if len(lowered) != len(text):   # a letter whose lower case is longer: its offsets would not map back
+        lowered = text
+    return [text[a:b] for a, b in pieces_between(_CLAUSE_END, lowered, 0, len(lowered))]
 
 
 def found_clauses(lab: Lab) -> FoundClauses:

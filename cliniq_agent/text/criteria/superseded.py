@@ -79,15 +79,19 @@ def _settled_elsewhere(folded: str, after: int, named: list[tuple[int, int]]) ->
     return None
 
 
+def _open_suspicions(record: CompactRecord):
+    """(condition, span) of each coded, only-suspected condition that no other mention asserts outright: what the
+    superseding rules below may rule out."""
+    for item in record.conditions:
+        span = _span(item)
+        if item.snomed and span is not None and _only_suspected(item) and not _asserted_elsewhere(item, record):
+            yield item, span
+
+
 def settle_superseded(doc: TextDoc, record: CompactRecord) -> list[str]:
     """RULED_OUT for each only-suspected condition the rest of the note excludes or replaces; one note each."""
     folded, notes = doc.fold, []
-    for item in record.conditions:
-        span = _span(item)
-        if not item.snomed or span is None or not _only_suspected(item):
-            continue
-        if _asserted_elsewhere(item, record):
-            continue
+    for item, span in _open_suspicions(record):
         same = [(c, _span(c)) for c in record.conditions if c is not item and c.snomed == item.snomed]
         if result_class_pattern("pending").search(folded, span[1]):
             continue
@@ -112,13 +116,11 @@ def supersede_by_other_organism(doc: TextDoc, record: CompactRecord, statements,
     folded, notes = doc.fold, []
     found = [s for s in statements if s.positive]
     positive_codes = {code for s in found for code in codes_of(s.condition)}
-    for item in record.conditions:
-        span = _span(item)
-        if not item.snomed or span is None or not _only_suspected(item) or item.assertion is not Assertion.PRESENT \
-                and item.assertion is not Assertion.POSSIBLE:
+    for item, span in _open_suspicions(record):
+        if item.assertion not in (Assertion.PRESENT, Assertion.POSSIBLE):
             continue
         own = codes_of(item.snomed)
-        if own & positive_codes or _asserted_elsewhere(item, record):
+        if own & positive_codes:
             continue
         start = sentence_start(folded, span[0])
         window = sentence_window(folded, span[1], 2)
@@ -176,12 +178,7 @@ def supersede_by_other_agent(doc: TextDoc, record: CompactRecord, results, words
     if len(lowered) != len(folded):
         lowered = folded
     _, cues = _other_agents()
-    for item in record.conditions:
-        span = _span(item)
-        if not item.snomed or span is None or not _only_suspected(item):
-            continue
-        if _asserted_elsewhere(item, record):
-            continue
+    for item, span in _open_suspicions(record):
         if result_class_pattern("pending").search(folded, span[1]):
             continue  # the suspicion's own test is still under way: it stays a suspected case
         at = _agent_positive(folded, sentence_window(folded, span[1], 2), results, words)
